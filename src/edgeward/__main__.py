@@ -1,0 +1,5 @@
+import sys
+
+from edgeward.cli import main
+
+sys.exit(main())

@@ -1,0 +1,155 @@
+"""The 16-item operational checklist the report ends with.
+
+An item is
+- `fail` when a finding of a rule behind it was reported;
+- `pass` only when there is positive evidence for it (the thing it is about exists and was analysed)
+  and every rule behind it is implemented, was selected, ran, and found nothing;
+- `not-applicable` when the platform it concerns is absent from the repository;
+- `not-verifiable` otherwise, with what to check by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from edgeward.findings import Finding
+from edgeward.rules.registry import REGISTRY, catalog
+from edgeward.workspace.project import Project
+
+
+@dataclass
+class ChecklistRow:
+    item: int
+    title: str
+    status: str
+    findings: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "title": self.title, "status": self.status, "findings": self.findings,
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class Item:
+    rules: tuple[str, ...]
+    platforms: tuple[str, ...]  # the item is not applicable when none of these is present
+    evidence: Callable[[Project], str | None]  # positive evidence, or None
+    manual: str  # what to check by hand when it cannot be verified here
+
+
+def _units(project: Project, kind: str | None = None) -> list:
+    from edgeward.workspace.units import units
+
+    return [u for u in project.fact(units) if u.doc is not None and (kind is None or u.kind == kind)]
+
+
+def _configs(project: Project) -> str | None:
+    us = _units(project)
+    return f"{len(us)} deployment config(s) analysed" if us else None
+
+
+def _sources(project: Project) -> str | None:
+    us = [u for u in _units(project) if u.main and project.exists(u.main)]
+    return f"source of {len(us)} app(s) analysed" if us else None
+
+
+def _runbook(project: Project) -> str | None:
+    for info in project.files.values():
+        if not re.search(r"\.(md|rst|txt|adoc)$", info.name, re.I) or info.size > 2_000_000:
+            continue
+        text = project.text(info.path) or ""
+        if re.search(r"rotat", text, re.I) and re.search(r"(secret|key|token|credential)", text, re.I):
+            return f"{info.path} documents rotation"
+    return None
+
+
+def _lockfiles(project: Project) -> str | None:
+    locks = sorted({u.lockfile for u in _units(project) if u.lockfile})
+    return f"lockfile(s): {', '.join(locks)}" if locks else None
+
+
+def _ci(project: Project) -> str | None:
+    wf = [f.path for f in project.glob(".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")]
+    return f"{len(wf)} CI pipeline file(s) analysed" if wf else None
+
+
+def _log_export(project: Project) -> str | None:
+    return _configs(project)
+
+
+def _none(project: Project) -> None:
+    return None
+
+
+ITEMS: dict[int, Item] = {
+    1: Item(("SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC007", "SEC008", "SEC009"), ("workers", "fastly"),
+            _configs, "check that every sensitive value is a Worker secret or in a Fastly Secret Store"),
+    2: Item(("SEC006",), ("workers", "fastly"), _sources,
+            "review log calls and error responses for secret values"),
+    3: Item((), ("workers", "fastly"), _runbook,
+            "no document in the repository names secret rotation: check that a rotation runbook exists"),
+    4: Item(("ISO001", "ISO002"), ("workers",), _sources,
+            "check that Durable Object names come from verified identity only"),
+    5: Item(("ISO003",), ("fastly",), _sources, "check that Fastly KV keys are tenant-scoped and validated"),
+    6: Item(("REQ004",), ("workers", "fastly"), _sources,
+            "check that trusted headers are deleted from incoming requests; `edgeward probe` proves it live"),
+    7: Item(("SUP001", "SUP002", "SUP010"), ("workers", "fastly"), _lockfiles,
+            "check that CI installs with `npm ci` / `cargo build --locked`"),
+    8: Item(("SUP003",), ("workers", "fastly"), _ci, "check that dependency audits block the pipeline"),
+    9: Item(("SUP004", "SUP005"), ("workers", "fastly"), _ci, "check that wrangler and Fastly CLI versions are pinned in CI"),
+    10: Item(("SUP006",), ("workers", "fastly"), _ci, "check that dependabot/renovate or similar covers every ecosystem"),
+    11: Item(("REQ001", "REQ002", "REQ003", "REQ015"), ("workers", "fastly"), _sources,
+             "check that JWT validation checks issuer, audience and expiry; `edgeward probe` proves it live"),
+    12: Item(("REQ012",), ("workers", "fastly"), _sources,
+             "check that the origin accepts identity headers only from the edge (mTLS or signed headers)"),
+    13: Item(("REQ005", "REQ007"), ("workers", "fastly"), _sources,
+             "check that rate limits key on verified identity, IP as fallback only"),
+    14: Item(("OBS001", "OBS002", "OBS003"), ("workers", "fastly"), _log_export,
+             "check that log export is configured and that its delivery is monitored (`edgeward logs`)"),
+    15: Item(("OBS004", "OBS006", "OBS007"), ("workers", "fastly"), _sources,
+             "check that security events are one JSON object with a request correlation id"),
+    16: Item((), ("workers", "fastly"), _none,
+             "alerting lives in the SIEM: check alerts on auth-failure rate, anomalous volume and delivery gaps "
+             "(`edgeward logs --emit-sigma` writes rules for them)"),
+}
+
+
+def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[ChecklistRow]:
+    titles = {row["item"]: row["title"] for row in catalog()["checklist"]}
+    present = {u.kind for u in _units(project)}
+    rows = []
+    for n in range(1, 17):
+        item = ITEMS[n]
+        row = ChecklistRow(n, titles[n], "not-verifiable")
+        behind = [f for f in findings if n in f.checklist or f.code in item.rules]
+        if behind:
+            row.status = "fail"
+            row.findings = [f.fingerprint for f in behind]
+            codes = sorted({f.code for f in behind})
+            row.note = f"{len(behind)} finding(s): {', '.join(codes)}"
+            rows.append(row)
+            continue
+        if not present.intersection(item.platforms):
+            row.status = "not-applicable"
+            row.note = "no " + " or ".join("Workers" if p == "workers" else "Fastly Compute" for p in item.platforms) + \
+                " app in the repository"
+            rows.append(row)
+            continue
+        missing = [c for c in item.rules if not (REGISTRY.get(c) and REGISTRY[c].implemented)]
+        not_run = [c for c in item.rules if c not in missing and c not in ran]
+        evidence = item.evidence(project)
+        if missing:
+            row.note = f"rules not yet implemented: {', '.join(missing)}; {item.manual}"
+        elif not_run:
+            row.note = f"rules not selected in this run: {', '.join(not_run)}; {item.manual}"
+        elif evidence is None:
+            row.note = item.manual
+        else:
+            row.status = "pass"
+            row.note = evidence
+        rows.append(row)
+    return rows

@@ -1,0 +1,123 @@
+"""User configuration: `[tool.edgeward]` in pyproject.toml, or `.edgeward.toml` (top-level keys).
+
+Keys (all optional):
+  select = ["SEC", "PLT001"]          codes or areas (prefixes) to run; default: all
+  ignore = ["PLT003"]                 codes or areas to skip
+  fail-on = "high"                    default for --fail-on
+  severity = { PLT003 = "low" }       severity overrides
+  per-path-ignores = { "examples/**" = ["SEC001"] }
+  secret-names = ["PARTNER_SEED"]     extra names treated as secret
+  trusted-headers = ["X-Acme-User"]   extra trusted identity header names
+  compatibility-date-max-age-days = 365
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgeward.findings import Severity
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: Severity = Severity.HIGH
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
+    secret_names: list[str] = field(default_factory=list)
+    trusted_headers: list[str] = field(default_factory=list)
+    compat_max_age_days: int = 365
+    source: str | None = None
+
+    def selected(self, code: str) -> bool:
+        def hit(sel: list[str]) -> bool:
+            return any(code == s or code.startswith(s) for s in sel)
+
+        if self.select and not hit(self.select):
+            return False
+        return not hit(self.ignore)
+
+    def ignored_at(self, code: str, path: str | None) -> bool:
+        if not path:
+            return False
+        for pattern, codes in self.per_path_ignores.items():
+            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*"):
+                if any(code == c or code.startswith(c) for c in codes):
+                    return True
+        return False
+
+
+KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "per-path-ignores", "secret-names", "trusted-headers",
+              "compatibility-date-max-age-days"}
+
+
+def _codes(value: object, key: str, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of rule codes or areas")
+    return [v.strip().upper() for v in value]
+
+
+def from_table(table: dict, where: str) -> Config:
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_KEYS))}")
+    cfg = Config(source=where)
+    cfg.select = _codes(table.get("select", []), "select", where)
+    cfg.ignore = _codes(table.get("ignore", []), "ignore", where)
+    try:
+        if "fail-on" in table:
+            cfg.fail_on = Severity.parse(str(table["fail-on"]))
+        sev = table.get("severity", {})
+        if not isinstance(sev, dict):
+            raise ConfigError(f"{where}: `severity` must be a table of CODE = \"level\"")
+        cfg.severity = {k.upper(): Severity.parse(str(v)) for k, v in sev.items()}
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    ppi = table.get("per-path-ignores", {})
+    if not isinstance(ppi, dict):
+        raise ConfigError(f"{where}: `per-path-ignores` must be a table of \"glob\" = [codes]")
+    cfg.per_path_ignores = {k: _codes(v, "per-path-ignores", where) for k, v in ppi.items()}
+    for key, attr in (("secret-names", "secret_names"), ("trusted-headers", "trusted_headers")):
+        val = table.get(key, [])
+        if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+            raise ConfigError(f"{where}: `{key}` must be a list of strings")
+        setattr(cfg, attr, val)
+    age = table.get("compatibility-date-max-age-days", 365)
+    if not isinstance(age, int) or age < 1:
+        raise ConfigError(f"{where}: `compatibility-date-max-age-days` must be a positive integer")
+    cfg.compat_max_age_days = age
+    return cfg
+
+
+def load(root: Path, explicit: str | None = None) -> Config:
+    """Explicit --config file, else root/.edgeward.toml, else root/pyproject.toml [tool.edgeward]."""
+    candidates: list[Path] = [Path(explicit)] if explicit else [root / ".edgeward.toml", root / "pyproject.toml"]
+    for path in candidates:
+        if not path.is_file():
+            if explicit:
+                raise ConfigError(f"{path}: configuration file not found")
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+        if path.name == "pyproject.toml" or "tool" in data:
+            table = data.get("tool", {}).get("edgeward")
+            if table is None:
+                if explicit:
+                    raise ConfigError(f"{path}: no [tool.edgeward] table")
+                continue
+        else:
+            table = data
+        return from_table(table, str(path))
+    return Config()

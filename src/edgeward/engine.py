@@ -1,0 +1,156 @@
+"""Run a scan: load the project, run the selected rules, then apply severity overrides, inline
+suppressions, per-path ignores and the baseline. Returns a `ScanResult` the reporters render."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgeward import __version__
+from edgeward.checklist import ChecklistRow, evaluate
+from edgeward.config import Config
+from edgeward.findings import Finding, Hit, Note, fingerprint
+from edgeward.rules.registry import Rule, load_all
+from edgeward.workspace.project import Project
+
+SUPPRESS = re.compile(r"edgeward:\s*ignore\[([A-Za-z0-9_, ]+)\]\s*(.*)")
+
+
+@dataclass
+class ScanResult:
+    root: str
+    findings: list[Finding]
+    notes: list[Note]
+    checklist: list[ChecklistRow]
+    stats: dict[str, Any]
+    rules_run: list[str] = field(default_factory=list)
+    command: str = "scan"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "root": self.root,
+            "findings": [f.to_dict() for f in self.findings],
+            "checklist": [row.to_dict() for row in self.checklist],
+            "notes": [n.to_dict() for n in self.notes],
+            "stats": self.stats,
+        }
+
+
+def make_finding(rule: Rule, hit: Hit, severity_override: dict[str, Any] | None = None) -> Finding:
+    sev = hit.severity if hit.severity is not None else rule.severity
+    if severity_override and rule.code in severity_override:
+        sev = severity_override[rule.code]
+    anchor = hit.anchor if hit.anchor is not None else (hit.evidence or hit.message)
+    return Finding(
+        code=rule.code, name=rule.name, area=rule.area, severity=sev,
+        confidence=hit.confidence if hit.confidence is not None else rule.confidence,
+        path=hit.path, line=max(1, hit.line), column=max(1, hit.column),
+        end_line=max(hit.end_line or hit.line, hit.line, 1), message=hit.message, evidence=hit.evidence,
+        fingerprint=fingerprint(rule.code, hit.path, anchor), checklist=list(rule.checklist), extra=dict(hit.extra),
+    )
+
+
+def dedupe_fingerprints(findings: list[Finding]) -> None:
+    """Two findings with the same code, path and anchor get distinct fingerprints by occurrence."""
+    seen: Counter[str] = Counter()
+    for f in sorted(findings, key=Finding.sort_key):
+        n = seen[f.fingerprint]
+        seen[f.fingerprint] += 1
+        if n:
+            f.fingerprint = fingerprint(f.code, f.path, f.fingerprint, n)
+
+
+def load_baseline(path: str) -> set[str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot read baseline: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("fingerprints"), list):
+        raise ValueError(f"{path}: not an edgeward baseline (expected {{\"fingerprints\": [...]}})")
+    return {str(x) for x in data["fingerprints"]}
+
+
+def write_baseline(path: str, findings: list[Finding]) -> None:
+    data = {"edgeward_baseline": 1, "fingerprints": sorted({f.fingerprint for f in findings}),
+            "findings": [{"fingerprint": f.fingerprint, "code": f.code, "path": f.path} for f in findings]}
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _suppressed(project: Project, f: Finding) -> bool:
+    if not f.path:
+        return False
+    lines = project.lines(f.path) if f.path in project.files else []
+    for ln in (f.line, f.line - 1):
+        if 1 <= ln <= len(lines):
+            m = SUPPRESS.search(lines[ln - 1])
+            if not m:
+                continue
+            codes = {c.strip().upper() for c in m.group(1).split(",")}
+            reason = re.sub(r"(\*/|-->)\s*$", "", m.group(2)).strip()
+            if f.code not in codes:
+                continue
+            if not reason:
+                project.note(f.path, "suppression", f"line {ln}: `edgeward: ignore[{m.group(1)}]` needs a reason; "
+                             "the finding is kept")
+                return False
+            return True
+    return False
+
+
+def scan(root: str | Path, config: Config | None = None, *, baseline: set[str] | None = None,
+         progress: Any = None) -> ScanResult:
+    config = config or Config()
+    started = time.monotonic()
+    project = Project.load(root, options={"config": config})
+    registry = load_all()
+    rules = [r for code, r in sorted(registry.items()) if r.kind == "scan" and r.implemented and config.selected(code)]
+    findings: list[Finding] = []
+    for i, r in enumerate(rules):
+        if progress:
+            progress(i, len(rules), r.code)
+        try:
+            assert r.func is not None
+            for hit in r.func(project):
+                findings.append(make_finding(r, hit, config.severity))
+        except Exception as exc:  # a rule bug must not stop the scan; it is reported as a note
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            project.note(None, "internal-error",
+                         f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})")
+    dedupe_fingerprints(findings)
+    kept = []
+    suppressed = baselined = path_ignored = 0
+    for f in findings:
+        if config.ignored_at(f.code, f.path):
+            path_ignored += 1
+        elif _suppressed(project, f):
+            suppressed += 1
+        elif baseline is not None and f.fingerprint in baseline:
+            baselined += 1
+        else:
+            kept.append(f)
+    kept.sort(key=Finding.sort_key)
+    ran = [r.code for r in rules]
+    checklist = evaluate(project, kept, set(ran))
+    from edgeward.workspace.units import units
+
+    stats = {
+        "files": len(project.files),
+        "units": {"workers": sum(u.kind == "workers" for u in project.fact(units)),
+                  "fastly": sum(u.kind == "fastly" for u in project.fact(units))},
+        "rules_run": len(ran),
+        "findings": len(kept),
+        "by_severity": dict(Counter(str(f.severity) for f in kept)),
+        "suppressed": suppressed,
+        "baselined": baselined,
+        "ignored_by_path": path_ignored,
+        "git": project.is_git,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    return ScanResult(str(project.root), kept, project.notes, checklist, stats, ran)

@@ -1,0 +1,10 @@
+"""The JSON contract (documented in README.md): stable keys, findings sorted by path and line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def render_json(result: Any) -> str:
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"

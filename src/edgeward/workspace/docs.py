@@ -1,0 +1,474 @@
+"""Configuration documents that keep positions: TOML, JSON/JSONC and YAML.
+
+Each loader returns a `ConfigDoc`: the plain Python value (dicts, lists, scalars) and a map from key path
+(a tuple of keys and list indices) to the 1-based (line, column) where that key or element starts.
+`doc.line(path)` falls back to the nearest ancestor that has a position, so a rule about a missing
+setting points at the table it belongs in.
+
+Values come from the standard parsers (tomllib for TOML); positions come from a small scanner that
+walks the same text. A document that does not parse raises `DocError` with the line and the reason.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+Path_ = tuple[Any, ...]
+
+
+class DocError(ValueError):
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.line = line
+        self.column = column
+        where = f"line {line}" + (f", column {column}" if column else "") + ": " if line else ""
+        super().__init__(f"{where}{message}")
+
+
+@dataclass
+class ConfigDoc:
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    kind: str = "toml"
+
+    def pos(self, path: Path_) -> tuple[int, int] | None:
+        return self.positions.get(tuple(path))
+
+    def line(self, path: Path_, default: int = 1) -> int:
+        """Line of `path`, else of its nearest ancestor that has one, else `default`."""
+        p = tuple(path)
+        while p:
+            hit = self.positions.get(p)
+            if hit:
+                return hit[0]
+            p = p[:-1]
+        return default
+
+    def get(self, path: Path_, default: Any = None) -> Any:
+        cur = self.data
+        for key in path:
+            if isinstance(cur, dict) and key in cur:
+                cur = cur[key]
+            elif isinstance(cur, list) and isinstance(key, int) and 0 <= key < len(cur):
+                cur = cur[key]
+            else:
+                return default
+        return cur
+
+
+# --------------------------------------------------------------------------------------------- TOML
+
+
+def load_toml(text: str) -> ConfigDoc:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        line = col = None
+        import re
+
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            msg = msg[: m.start()].strip()
+        raise DocError(f"invalid TOML: {msg}", line, col) from None
+    positions = _TomlScanner(text).scan()
+    return ConfigDoc(data, positions, "toml")
+
+
+class _TomlScanner:
+    """Finds where keys, tables and array elements start. Runs only on text tomllib accepted."""
+
+    def __init__(self, text: str):
+        self.s = text
+        self.i = 0
+        self.line = 1
+        self.col0 = 0  # index of the first char of the current line
+        self.pos: dict[Path_, tuple[int, int]] = {}
+        self.aot_count: dict[Path_, int] = {}
+
+    def here(self) -> tuple[int, int]:
+        return (self.line, self.i - self.col0 + 1)
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.s[j] if j < len(self.s) else ""
+
+    def adv(self, n: int = 1) -> None:
+        for _ in range(n):
+            if self.i < len(self.s):
+                if self.s[self.i] == "\n":
+                    self.line += 1
+                    self.col0 = self.i + 1
+                self.i += 1
+
+    def skip_ws(self, newlines: bool) -> None:
+        while self.i < len(self.s):
+            c = self.s[self.i]
+            if c in " \t\r" or (newlines and c == "\n"):
+                self.adv()
+            elif c == "#":
+                while self.i < len(self.s) and self.s[self.i] != "\n":
+                    self.adv()
+            else:
+                break
+
+    def scan(self) -> dict[Path_, tuple[int, int]]:
+        current: Path_ = ()
+        while True:
+            self.skip_ws(newlines=True)
+            if self.i >= len(self.s):
+                break
+            start = self.here()
+            if self.peek() == "[":
+                aot = self.peek(1) == "["
+                self.adv(2 if aot else 1)
+                self.skip_ws(False)
+                keys = self.read_key()
+                self.skip_ws(False)
+                self.adv(2 if aot else 1)
+                path = self.resolve(tuple(keys))
+                if aot:
+                    n = self.aot_count.get(path, 0)
+                    self.aot_count[path] = n + 1
+                    self.pos.setdefault(path, start)
+                    current = path + (n,)
+                else:
+                    current = path
+                self.pos.setdefault(current, start)
+            else:
+                self.keyval(current, start)
+            self.skip_to_eol()
+        return self.pos
+
+    def resolve(self, keys: Path_) -> Path_:
+        """Insert the latest index after every prefix that is an array of tables."""
+        out: list[Any] = []
+        for k in keys:
+            out.append(k)
+            n = self.aot_count.get(tuple(out))
+            if n and tuple(out) != keys:
+                out.append(n - 1)
+        return tuple(out)
+
+    def skip_to_eol(self) -> None:
+        self.skip_ws(False)
+        while self.i < len(self.s) and self.s[self.i] != "\n":
+            self.adv()
+
+    def read_key(self) -> list[str]:
+        keys: list[str] = []
+        while True:
+            self.skip_ws(False)
+            c = self.peek()
+            if c == '"' or c == "'":
+                keys.append(self.read_string())
+            else:
+                start = self.i
+                while self.i < len(self.s) and (self.s[self.i].isalnum() or self.s[self.i] in "_-"):
+                    self.adv()
+                keys.append(self.s[start : self.i])
+            self.skip_ws(False)
+            if self.peek() == ".":
+                self.adv()
+                continue
+            return keys
+
+    def keyval(self, base: Path_, start: tuple[int, int]) -> None:
+        keys = self.read_key()
+        self.skip_ws(False)
+        if self.peek() == "=":
+            self.adv()
+        path = base + tuple(keys)
+        for n in range(len(keys) - 1):  # dotted keys define their intermediate tables here
+            self.pos.setdefault(base + tuple(keys[: n + 1]), start)
+        self.pos.setdefault(path, start)
+        self.skip_ws(False)
+        self.value(path)
+
+    def value(self, path: Path_) -> None:
+        c = self.peek()
+        if c in "\"'":
+            self.read_string()
+        elif c == "[":
+            self.adv()
+            idx = 0
+            while True:
+                self.skip_ws(True)
+                if self.peek() == "]" or not self.peek():
+                    self.adv()
+                    return
+                self.pos.setdefault(path + (idx,), self.here())
+                self.value(path + (idx,))
+                idx += 1
+                self.skip_ws(True)
+                if self.peek() == ",":
+                    self.adv()
+        elif c == "{":
+            self.adv()
+            while True:
+                self.skip_ws(False)
+                if self.peek() == "}" or not self.peek():
+                    self.adv()
+                    return
+                self.keyval(path, self.here())
+                self.skip_ws(False)
+                if self.peek() == ",":
+                    self.adv()
+        else:
+            while self.i < len(self.s) and self.s[self.i] not in ",]}\n#":
+                self.adv()
+
+    def read_string(self) -> str:
+        q = self.peek()
+        if self.s.startswith(q * 3, self.i):
+            self.adv(3)
+            end = self.s.find(q * 3, self.i)
+            while end != -1 and q == '"' and _escaped(self.s, end):
+                end = self.s.find(q * 3, end + 1)
+            end = len(self.s) if end == -1 else end
+            # a closing run may hold up to two extra quotes that belong to the string
+            while self.s.startswith(q, end + 3):
+                end += 1
+            text = self.s[self.i : end]
+            self.adv(end + 3 - self.i)
+            return text
+        self.adv()
+        buf = []
+        while self.i < len(self.s) and self.s[self.i] != q and self.s[self.i] != "\n":
+            if q == '"' and self.s[self.i] == "\\":
+                buf.append(self.s[self.i : self.i + 2])
+                self.adv(2)
+                continue
+            buf.append(self.s[self.i])
+            self.adv()
+        self.adv()
+        raw = "".join(buf)
+        if q == '"' and "\\" in raw:
+            try:
+                return tomllib.loads(f'k = "{raw}"')["k"]
+            except tomllib.TOMLDecodeError:
+                return raw
+        return raw
+
+
+def _escaped(s: str, i: int) -> bool:
+    n = 0
+    while i - 1 - n >= 0 and s[i - 1 - n] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+# --------------------------------------------------------------------------------------- JSON / JSONC
+
+
+def load_jsonc(text: str, *, allow_comments: bool = True) -> ConfigDoc:
+    """JSON with // and /* */ comments and trailing commas (wrangler.jsonc, tsconfig-style files)."""
+    p = _JsonParser(text, allow_comments)
+    p.ws()
+    value = p.value(())
+    p.ws()
+    if p.i < len(text):
+        p.fail("unexpected text after the document")
+    return ConfigDoc(value, p.pos, "jsonc" if allow_comments else "json")
+
+
+class _JsonParser:
+    def __init__(self, text: str, comments: bool):
+        self.s = text
+        self.i = 0
+        self.line = 1
+        self.col0 = 0
+        self.comments = comments
+        self.pos: dict[Path_, tuple[int, int]] = {}
+        self.depth = 0
+
+    def fail(self, msg: str) -> None:
+        raise DocError(f"invalid JSON: {msg}", self.line, self.i - self.col0 + 1)
+
+    def here(self) -> tuple[int, int]:
+        return (self.line, self.i - self.col0 + 1)
+
+    def adv(self, n: int = 1) -> None:
+        for _ in range(n):
+            if self.s[self.i] == "\n":
+                self.line += 1
+                self.col0 = self.i + 1
+            self.i += 1
+
+    def ws(self) -> None:
+        s = self.s
+        while self.i < len(s):
+            c = s[self.i]
+            if c in " \t\r\n\ufeff":
+                self.adv()
+            elif self.comments and s.startswith("//", self.i):
+                while self.i < len(s) and s[self.i] != "\n":
+                    self.adv()
+            elif self.comments and s.startswith("/*", self.i):
+                end = s.find("*/", self.i + 2)
+                if end == -1:
+                    self.fail("unterminated /* comment")
+                self.adv(end + 2 - self.i)
+            else:
+                break
+
+    def value(self, path: Path_) -> Any:
+        if self.i >= len(self.s):
+            self.fail("unexpected end of document")
+        c = self.s[self.i]
+        if c == "{":
+            return self.obj(path)
+        if c == "[":
+            return self.arr(path)
+        if c == '"':
+            return self.string()
+        for lit, val in (("true", True), ("false", False), ("null", None)):
+            if self.s.startswith(lit, self.i):
+                self.adv(len(lit))
+                return val
+        return self.number()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > 500:
+            self.fail("nesting deeper than 500 levels")
+
+    def obj(self, path: Path_) -> dict[str, Any]:
+        self.enter()
+        self.adv()
+        out: dict[str, Any] = {}
+        self.ws()
+        while True:
+            if self.i >= len(self.s):
+                self.fail("unterminated object")
+            if self.s[self.i] == "}":
+                self.adv()
+                self.depth -= 1
+                return out
+            if self.s[self.i] != '"':
+                self.fail(f"expected a key in double quotes, found {self.s[self.i]!r}")
+            start = self.here()
+            key = self.string()
+            self.pos.setdefault(path + (key,), start)
+            self.ws()
+            if self.i >= len(self.s) or self.s[self.i] != ":":
+                self.fail("expected ':' after key")
+            self.adv()
+            self.ws()
+            out[key] = self.value(path + (key,))
+            self.ws()
+            if self.i < len(self.s) and self.s[self.i] == ",":
+                self.adv()
+                self.ws()
+            elif self.i < len(self.s) and self.s[self.i] != "}":
+                self.fail(f"expected ',' or '}}', found {self.s[self.i]!r}")
+
+    def arr(self, path: Path_) -> list[Any]:
+        self.enter()
+        self.adv()
+        out: list[Any] = []
+        self.ws()
+        while True:
+            if self.i >= len(self.s):
+                self.fail("unterminated array")
+            if self.s[self.i] == "]":
+                self.adv()
+                self.depth -= 1
+                return out
+            self.pos.setdefault(path + (len(out),), self.here())
+            out.append(self.value(path + (len(out),)))
+            self.ws()
+            if self.i < len(self.s) and self.s[self.i] == ",":
+                self.adv()
+                self.ws()
+            elif self.i < len(self.s) and self.s[self.i] != "]":
+                self.fail(f"expected ',' or ']', found {self.s[self.i]!r}")
+
+    def string(self) -> str:
+        import json
+
+        start = self.i
+        self.adv()
+        s = self.s
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "\\":
+                self.adv(2)
+                continue
+            if c == '"':
+                self.adv()
+                try:
+                    return json.loads(s[start : self.i])
+                except ValueError:
+                    self.fail("bad escape in string")
+            if c == "\n":
+                self.fail("newline inside a string")
+            self.adv()
+        self.fail("unterminated string")
+        return ""
+
+    def number(self) -> int | float:
+        import re
+
+        m = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?").match(self.s, self.i)
+        if not m or not m.group(0):
+            self.fail(f"unexpected character {self.s[self.i]!r}")
+        assert m
+        self.adv(len(m.group(0)))
+        text = m.group(0)
+        return float(text) if any(ch in text for ch in ".eE") else int(text)
+
+
+# --------------------------------------------------------------------------------------------- YAML
+
+
+def load_yaml(text: str) -> ConfigDoc:
+    """YAML with positions (ruamel.yaml round-trip loader; anchors and merge keys resolved)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    y = YAML(typ="rt", pure=True)
+    try:
+        node = y.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        raise DocError(f"invalid YAML: {exc.problem or exc}", line, col) from None
+    except YAMLError as exc:
+        raise DocError(f"invalid YAML: {exc}") from None
+    positions: dict[Path_, tuple[int, int]] = {}
+    data = _yaml_plain(node, (), positions, 0)
+    return ConfigDoc(data, positions, "yaml")
+
+
+def _yaml_plain(node: Any, path: Path_, pos: dict[Path_, tuple[int, int]], depth: int) -> Any:
+    if depth > 200:
+        raise DocError("invalid YAML: nesting deeper than 200 levels")
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out: dict[Any, Any] = {}
+        for key in node:
+            try:
+                ln, col = node.lc.key(key)
+                pos.setdefault(path + (key,), (ln + 1, col + 1))
+            except (KeyError, TypeError, AttributeError):
+                pass
+            out[key] = _yaml_plain(node[key], path + (key,), pos, depth + 1)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, item in enumerate(node):
+            try:
+                ln, col = node.lc.item(i)
+                pos.setdefault(path + (i,), (ln + 1, col + 1))
+            except (KeyError, TypeError, AttributeError):
+                pass
+            items.append(_yaml_plain(item, path + (i,), pos, depth + 1))
+        return items
+    if isinstance(node, str):
+        return str(node)
+    return node

@@ -1,0 +1,306 @@
+"""What is in the scanned repository: files, git state, and the cache of facts derived from them.
+
+`Project.load(root)` walks the tree once. Every later read goes through `Project.text()`/`Project.data()`,
+the only places that open files, so size limits, binary detection and notes live in one place. Facts
+built from files (parsed configs, source IR, lockfiles...) are memoised per project with `Project.fact()`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edgeward.findings import Note
+
+SKIP_DIRS = {".git", "node_modules", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", "target"}
+# `target` (cargo) and `.venv` are build/install output; wrangler output dirs are kept for artifact scanning.
+DEFAULT_MAX_TEXT_BYTES = 10 * 1024 * 1024
+MAX_FILES = 200_000
+T = TypeVar("T")
+
+
+@dataclass
+class FileInfo:
+    path: str  # relative to the root, "/" separators
+    size: int
+    tracked: bool | None = None  # None: not a git repository
+    ignored: bool = False  # an ignore rule covers it (whether or not git tracks it)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def dir(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+@dataclass
+class Project:
+    root: Path
+    files: dict[str, FileInfo]
+    notes: list[Note]
+    is_git: bool
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    options: dict[str, Any] = field(default_factory=dict)
+    _text: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _facts: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _noted: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def load(cls, root: str | os.PathLike[str], *, max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+             options: dict[str, Any] | None = None) -> Project:
+        root_path = Path(root).resolve()
+        notes: list[Note] = []
+        files = {f.path: f for f in _walk(root_path, notes)}
+        is_git = _apply_git_state(root_path, files, notes)
+        if not is_git:
+            _apply_gitignore_files(root_path, files)
+        return cls(root_path, files, notes, is_git, max_text_bytes, options or {})
+
+    # ---------------------------------------------------------------- notes
+    def note(self, path: str | None, kind: str, message: str) -> None:
+        key = (path or "", kind + message)
+        if key not in self._noted:
+            self._noted.add(key)
+            self.notes.append(Note(path, kind, message))
+
+    # ---------------------------------------------------------------- reading
+    def abspath(self, rel: str) -> Path:
+        return self.root / rel
+
+    def text(self, rel: str, *, max_bytes: int | None = None) -> str | None:
+        """The file's text, or None with a note (missing, too large, binary, not UTF-8, unreadable)."""
+        if rel in self._text:
+            return self._text[rel]
+        limit = max_bytes or self.max_text_bytes
+        info = self.files.get(rel)
+        result: str | None = None
+        if info is None:
+            result = None
+        elif info.size > limit:
+            self.note(rel, "skipped", f"file is {info.size:,} bytes, over the {limit:,}-byte limit for text")
+        else:
+            try:
+                raw = self.abspath(rel).read_bytes()
+            except OSError as exc:
+                self.note(rel, "unreadable", f"cannot read file: {exc.strerror or exc}")
+                raw = None
+            if raw is not None:
+                if b"\0" in raw[:8192]:
+                    self.note(rel, "binary", "binary content where text was expected; skipped")
+                else:
+                    try:
+                        result = raw.decode("utf-8-sig")
+                    except UnicodeDecodeError as exc:
+                        self.note(rel, "encoding", f"not valid UTF-8 (byte {exc.start}); read with replacement")
+                        result = raw.decode("utf-8", errors="replace")
+        self._text[rel] = result
+        return result
+
+    def lines(self, rel: str) -> list[str]:
+        t = self.text(rel)
+        return t.splitlines() if t is not None else []
+
+    def data(self, rel: str, loader: Callable[[str], T], what: str) -> T | None:
+        """Parse a file with `loader` (e.g. docs.load_toml), memoised; a parse error becomes a note."""
+        key = ("data", rel, loader)
+        if key in self._facts:
+            return self._facts[key]
+        text = self.text(rel)
+        value: T | None = None
+        if text is not None:
+            try:
+                value = loader(text)
+            except ValueError as exc:  # DocError is a ValueError
+                self.note(rel, "parse-error", f"{what}: {exc}")
+            except RecursionError:
+                self.note(rel, "parse-error", f"{what}: nested too deeply")
+        self._facts[key] = value
+        return value
+
+    # ---------------------------------------------------------------- facts
+    def fact(self, provider: Callable[[Project], T]) -> T:
+        """Memoised `provider(self)`: parsed configs, units, source IR... built once per scan."""
+        if provider not in self._facts:
+            self._facts[provider] = provider(self)
+        return self._facts[provider]
+
+    # ---------------------------------------------------------------- queries
+    def glob(self, *patterns: str) -> Iterator[FileInfo]:
+        """Files whose name (no "/" in pattern) or relative path matches one of the patterns."""
+        for info in self.files.values():
+            for pat in patterns:
+                target = info.path if "/" in pat else info.name
+                if fnmatch.fnmatchcase(target, pat):
+                    yield info
+                    break
+
+    def exists(self, rel: str) -> bool:
+        return rel in self.files
+
+    def nearest(self, start_dir: str, names: tuple[str, ...]) -> str | None:
+        """The first of `names` found in `start_dir` or a parent, up to the root."""
+        d = start_dir
+        while True:
+            for n in names:
+                cand = f"{d}/{n}" if d else n
+                if cand in self.files:
+                    return cand
+            if not d:
+                return None
+            d = d.rsplit("/", 1)[0] if "/" in d else ""
+
+    def is_exposed(self, rel: str) -> bool:
+        """Committed (git tracks it), or, without git, not covered by any ignore rule."""
+        info = self.files.get(rel)
+        if info is None:
+            return False
+        if info.tracked is None:
+            return not info.ignored
+        return info.tracked
+
+
+# ------------------------------------------------------------------------------------------ walking
+
+
+def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
+    """Every regular file below root; symlinks are never followed (no loops, nothing outside root)."""
+    count = 0
+    stack = [root]
+    seen_dirs: set[tuple[int, int]] = set()
+    while stack:
+        d = stack.pop()
+        try:
+            st = d.stat()
+            ident = (st.st_dev, st.st_ino)
+            if ident in seen_dirs:
+                continue
+            seen_dirs.add(ident)
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            rel = d.relative_to(root).as_posix() if d != root else "."
+            notes.append(Note(rel, "unreadable", f"cannot list directory: {exc.strerror or exc}"))
+            continue
+        for e in entries:
+            rel = Path(e.path).relative_to(root).as_posix()
+            try:
+                if e.is_symlink():
+                    target = os.readlink(e.path)
+                    notes.append(Note(rel, "symlink", f"symbolic link to {target!r} not followed"))
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    if e.name in SKIP_DIRS:
+                        continue
+                    stack.append(Path(e.path))
+                    continue
+                st = e.stat(follow_symlinks=False)
+            except OSError as exc:
+                notes.append(Note(rel, "unreadable", f"cannot stat: {exc.strerror or exc}"))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            count += 1
+            if count > MAX_FILES:
+                notes.append(Note(None, "skipped", f"more than {MAX_FILES:,} files; the rest were not scanned"))
+                return
+            yield FileInfo(rel, st.st_size)
+
+
+# ------------------------------------------------------------------------------------------ git state
+
+_GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-c", "core.quotePath=false"]
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    try:
+        proc = subprocess.run(
+            ["git", *_GIT_SAFE, "-C", str(root), *args],
+            input=stdin, capture_output=True, timeout=60, env=env, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode in (0, 1) else None
+
+
+def _apply_git_state(root: Path, files: dict[str, FileInfo], notes: list[Note]) -> bool:
+    """Ask git which files it tracks and which an ignore rule covers. False when root is not in a repo."""
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if not inside or inside.strip() != b"true":
+        return False
+    tracked_out = _git(root, "ls-files", "-z", "--cached", "--full-name", "--", ".")
+    prefix_out = _git(root, "rev-parse", "--show-prefix")
+    if tracked_out is None or prefix_out is None:
+        notes.append(Note(None, "git", "git state could not be read; treating files as untracked"))
+        return False
+    prefix = prefix_out.decode().strip()
+    tracked = set()
+    for p in tracked_out.decode("utf-8", "replace").split("\0"):
+        if p and p.startswith(prefix):
+            tracked.add(p[len(prefix):])
+    for rel, info in files.items():
+        info.tracked = rel in tracked
+    ign = _git(root, "check-ignore", "--no-index", "-z", "--stdin",
+               stdin="\0".join(files).encode("utf-8", "surrogateescape") + b"\0")
+    if ign:
+        for p in ign.decode("utf-8", "replace").split("\0"):
+            if p in files:
+                files[p].ignored = True
+    return True
+
+
+def _apply_gitignore_files(root: Path, files: dict[str, FileInfo]) -> None:
+    """Without git: apply the .gitignore files found in the tree (common pattern forms)."""
+    rules: list[tuple[str, str, bool, bool]] = []  # (base dir, pattern, negated, dir-only)
+    for rel in sorted(p for p in files if p.rsplit("/", 1)[-1] == ".gitignore"):
+        base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            neg = line.startswith("!")
+            if neg:
+                line = line[1:]
+            dir_only = line.endswith("/")
+            rules.append((base, line.rstrip("/"), neg, dir_only))
+    if not rules:
+        return
+    for rel, info in files.items():
+        ignored = False
+        for base, pat, neg, dir_only in rules:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1:] if base else rel
+            if _gitignore_match(sub, pat, dir_only):
+                ignored = not neg
+        info.ignored = ignored
+
+
+def _gitignore_match(rel: str, pat: str, dir_only: bool) -> bool:
+    parts = rel.split("/")
+    anchored = "/" in pat.strip("/")
+    pat = pat.lstrip("/")
+    if anchored:
+        candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    else:
+        candidates = parts
+    for i, cand in enumerate(candidates):
+        is_last = i == len(candidates) - 1
+        if dir_only and is_last:
+            continue  # the file itself is not a directory
+        if fnmatch.fnmatchcase(cand, pat) or (pat.startswith("**/") and fnmatch.fnmatchcase(cand, pat[3:])):
+            return True
+    return False
