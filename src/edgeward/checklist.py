@@ -29,8 +29,13 @@ class ChecklistRow:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "title": self.title, "status": self.status, "findings": self.findings,
-                "note": self.note}
+        return {
+            "item": self.item,
+            "title": self.title,
+            "status": self.status,
+            "findings": self.findings,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,9 @@ def _lockfiles(project: Project) -> str | None:
 
 
 def _ci(project: Project) -> str | None:
-    wf = [f.path for f in project.glob(".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")]
+    wf = [
+        f.path for f in project.glob(".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
+    ]
     return f"{len(wf)} CI pipeline file(s) analysed" if wf else None
 
 
@@ -86,35 +93,90 @@ def _none(project: Project) -> None:
 
 
 ITEMS: dict[int, Item] = {
-    1: Item(("SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC007", "SEC008", "SEC009"), ("workers", "fastly"),
-            _configs, "check that every sensitive value is a Worker secret or in a Fastly Secret Store"),
-    2: Item(("SEC006",), ("workers", "fastly"), _sources,
-            "review log calls and error responses for secret values"),
-    3: Item((), ("workers", "fastly"), _runbook,
-            "no document in the repository names secret rotation: check that a rotation runbook exists"),
-    4: Item(("ISO001", "ISO002"), ("workers",), _sources,
-            "check that Durable Object names come from verified identity only"),
+    1: Item(
+        ("SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC007", "SEC008", "SEC009"),
+        ("workers", "fastly"),
+        _configs,
+        "check that every sensitive value is a Worker secret or in a Fastly Secret Store",
+    ),
+    2: Item(
+        ("SEC006",), ("workers", "fastly"), _sources, "review log calls and error responses for secret values"
+    ),
+    3: Item(
+        (),
+        ("workers", "fastly"),
+        _runbook,
+        "no document in the repository names secret rotation: check that a rotation runbook exists",
+    ),
+    4: Item(
+        ("ISO001", "ISO002"),
+        ("workers",),
+        _sources,
+        "check that Durable Object names come from verified identity only",
+    ),
     5: Item(("ISO003",), ("fastly",), _sources, "check that Fastly KV keys are tenant-scoped and validated"),
-    6: Item(("REQ004",), ("workers", "fastly"), _sources,
-            "check that trusted headers are deleted from incoming requests; `edgeward probe` proves it live"),
-    7: Item(("SUP001", "SUP002", "SUP010"), ("workers", "fastly"), _lockfiles,
-            "check that CI installs with `npm ci` / `cargo build --locked`"),
+    6: Item(
+        ("REQ004",),
+        ("workers", "fastly"),
+        _sources,
+        "check that trusted headers are deleted from incoming requests; `edgeward probe` proves it live",
+    ),
+    7: Item(
+        ("SUP001", "SUP002", "SUP010"),
+        ("workers", "fastly"),
+        _lockfiles,
+        "check that CI installs with `npm ci` / `cargo build --locked`",
+    ),
     8: Item(("SUP003",), ("workers", "fastly"), _ci, "check that dependency audits block the pipeline"),
-    9: Item(("SUP004", "SUP005"), ("workers", "fastly"), _ci, "check that wrangler and Fastly CLI versions are pinned in CI"),
-    10: Item(("SUP006",), ("workers", "fastly"), _ci, "check that dependabot/renovate or similar covers every ecosystem"),
-    11: Item(("REQ001", "REQ002", "REQ003", "REQ015"), ("workers", "fastly"), _sources,
-             "check that JWT validation checks issuer, audience and expiry; `edgeward probe` proves it live"),
-    12: Item(("REQ012",), ("workers", "fastly"), _sources,
-             "check that the origin accepts identity headers only from the edge (mTLS or signed headers)"),
-    13: Item(("REQ005", "REQ007"), ("workers", "fastly"), _sources,
-             "check that rate limits key on verified identity, IP as fallback only"),
-    14: Item(("OBS001", "OBS002", "OBS003"), ("workers", "fastly"), _log_export,
-             "check that log export is configured and that its delivery is monitored (`edgeward logs`)"),
-    15: Item(("OBS004", "OBS006", "OBS007"), ("workers", "fastly"), _sources,
-             "check that security events are one JSON object with a request correlation id"),
-    16: Item((), ("workers", "fastly"), _none,
-             "alerting lives in the SIEM: check alerts on auth-failure rate, anomalous volume and delivery gaps "
-             "(`edgeward logs --emit-sigma` writes rules for them)"),
+    9: Item(
+        ("SUP004", "SUP005"),
+        ("workers", "fastly"),
+        _ci,
+        "check that wrangler and Fastly CLI versions are pinned in CI",
+    ),
+    10: Item(
+        ("SUP006",),
+        ("workers", "fastly"),
+        _ci,
+        "check that dependabot/renovate or similar covers every ecosystem",
+    ),
+    11: Item(
+        ("REQ001", "REQ002", "REQ003", "REQ015"),
+        ("workers", "fastly"),
+        _sources,
+        "check that JWT validation checks issuer, audience and expiry; `edgeward probe` proves it live",
+    ),
+    12: Item(
+        ("REQ012",),
+        ("workers", "fastly"),
+        _sources,
+        "check that the origin accepts identity headers only from the edge (mTLS or signed headers)",
+    ),
+    13: Item(
+        ("REQ005", "REQ007"),
+        ("workers", "fastly"),
+        _sources,
+        "check that rate limits key on verified identity, IP as fallback only",
+    ),
+    14: Item(
+        ("OBS001", "OBS002", "OBS003"),
+        ("workers", "fastly"),
+        _log_export,
+        "check that log export is configured and that its delivery is monitored (`edgeward logs`)",
+    ),
+    15: Item(
+        ("OBS004", "OBS006", "OBS007"),
+        ("workers", "fastly"),
+        _sources,
+        "check that security events are one JSON object with a request correlation id",
+    ),
+    16: Item(
+        (),
+        ("workers", "fastly"),
+        _none,
+        "alerting lives in the SIEM: check alerts on auth-failure rate, anomalous volume and delivery gaps "
+        "(`edgeward logs --emit-sigma` writes rules for them)",
+    ),
 }
 
 
@@ -135,8 +197,11 @@ def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[C
             continue
         if not present.intersection(item.platforms):
             row.status = "not-applicable"
-            row.note = "no " + " or ".join("Workers" if p == "workers" else "Fastly Compute" for p in item.platforms) + \
-                " app in the repository"
+            row.note = (
+                "no "
+                + " or ".join("Workers" if p == "workers" else "Fastly Compute" for p in item.platforms)
+                + " app in the repository"
+            )
             rows.append(row)
             continue
         missing = [c for c in item.rules if not (REGISTRY.get(c) and REGISTRY[c].implemented)]

@@ -29,9 +29,13 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     """The output options every finding-producing command shares (scan, probe, logs)."""
     p.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--fail-on", metavar="SEVERITY", default=None,
-                   help="exit 1 when a finding is at or above this severity: info, low, medium, high, critical, "
-                        "or 'never' (default: high, or fail-on from the configuration)")
+    p.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        default=None,
+        help="exit 1 when a finding is at or above this severity: info, low, medium, high, critical, "
+        "or 'never' (default: high, or fail-on from the configuration)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress, no notes in the text report")
     p.add_argument("--no-color", action="store_true", help="no colours in the text report (also: NO_COLOR=1)")
 
@@ -47,7 +51,10 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity = Seve
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write report: {exc.strerror or exc}") from None
         if not args.quiet:
-            print(f"edgeward: report written to {args.output} ({len(result.findings)} finding(s))", file=sys.stderr)
+            print(
+                f"edgeward: report written to {args.output} ({len(result.findings)} finding(s))",
+                file=sys.stderr,
+            )
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -75,18 +82,30 @@ class Scan:
 
     @staticmethod
     def add_parser(sub: Any) -> None:
-        p = sub.add_parser("scan", help="audit a repository (config, source, lockfiles, CI, artifacts)",
-                           description="Audit a repository that deploys Cloudflare Workers or Fastly Compute apps "
-                                       "and end with the 16-item operational checklist. Reads files only: never "
-                                       "runs the project's code and never uses the network.")
+        p = sub.add_parser(
+            "scan",
+            help="audit a repository (config, source, lockfiles, CI, artifacts)",
+            description="Audit a repository that deploys Cloudflare Workers or Fastly Compute apps "
+            "and end with the 16-item operational checklist. Reads files only: never "
+            "runs the project's code and never uses the network.",
+        )
         p.add_argument("path", nargs="?", default=".", help="repository or directory to scan (default: .)")
         add_output_options(p)
-        p.add_argument("--select", metavar="CODES", help="comma-separated rule codes or areas to run (e.g. SEC,PLT001)")
+        p.add_argument(
+            "--select", metavar="CODES", help="comma-separated rule codes or areas to run (e.g. SEC,PLT001)"
+        )
         p.add_argument("--ignore", metavar="CODES", help="comma-separated rule codes or areas to skip")
-        p.add_argument("--config", metavar="FILE",
-                       help="configuration file (default: PATH/.edgeward.toml or [tool.edgeward] in PATH/pyproject.toml)")
-        p.add_argument("--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline")
-        p.add_argument("--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE")
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            help="configuration file (default: PATH/.edgeward.toml or [tool.edgeward] in PATH/pyproject.toml)",
+        )
+        p.add_argument(
+            "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
+        )
+        p.add_argument(
+            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+        )
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
@@ -123,8 +142,10 @@ class Scan:
         if args.write_baseline:
             write_baseline(args.write_baseline, result.findings)
             if not args.quiet:
-                print(f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
-                      file=sys.stderr)
+                print(
+                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    file=sys.stderr,
+                )
         return emit(result, args, cfg.fail_on)
 
 
@@ -145,7 +166,9 @@ class Rules:
     def add_parser(sub: Any) -> None:
         p = sub.add_parser("rules", help="list every rule with its severity and status")
         p.add_argument("--format", choices=("text", "json"), default="text")
-        p.add_argument("--all", action="store_true", help="also list rules of the specification not yet implemented")
+        p.add_argument(
+            "--all", action="store_true", help="also list rules of the specification not yet implemented"
+        )
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
@@ -158,20 +181,29 @@ class Rules:
             r = get(entry["code"])
             if not entry["implemented"] and not args.all:
                 continue
-            rows.append({
-                "code": entry["code"], "name": entry["name"], "area": r.area if r else None,
-                "severity": str(r.severity) if r else None, "confidence": str(r.confidence) if r else None,
-                "checklist": list(r.checklist) if r else [], "command": r.kind if r else None,
-                "implemented": entry["implemented"], "summary": entry["summary"],
-            })
+            rows.append(
+                {
+                    "code": entry["code"],
+                    "name": entry["name"],
+                    "area": r.area if r else None,
+                    "severity": str(r.severity) if r else None,
+                    "confidence": str(r.confidence) if r else None,
+                    "checklist": list(r.checklist) if r else [],
+                    "command": r.kind if r else None,
+                    "implemented": entry["implemented"],
+                    "summary": entry["summary"],
+                }
+            )
         if args.format == "json":
             print(json.dumps(rows, indent=2))
             return EXIT_OK
         for row in rows:
             status = f"{row['severity']:<8}" if row["implemented"] else "planned "
             print(f"{row['code']}  {status} {row['name']:<32} {row['summary'][:80]}")
-        print(f"\n{sum(r['implemented'] for r in rows)} rule(s) implemented" +
-              ("" if args.all else "; `edgeward rules --all` also lists the planned ones"))
+        print(
+            f"\n{sum(r['implemented'] for r in rows)} rule(s) implemented"
+            + ("" if args.all else "; `edgeward rules --all` also lists the planned ones")
+        )
         return EXIT_OK
 
 
@@ -196,8 +228,10 @@ class Explain:
             print(f"{code} {entry['name']} (not implemented yet)\n\n{entry['summary']}")
             return EXIT_OK
         print(f"{r.code} {r.name}")
-        print(f"area: {r.area}   severity: {r.severity}   confidence: {r.confidence}   "
-              f"checklist: {', '.join(map(str, r.checklist)) or '-'}   command: {r.kind}\n")
+        print(
+            f"area: {r.area}   severity: {r.severity}   confidence: {r.confidence}   "
+            f"checklist: {', '.join(map(str, r.checklist)) or '-'}   command: {r.kind}\n"
+        )
         for part, text in r.doc_parts().items():
             print(text if part == "lead" else f"{part}:\n  " + text.replace("\n", "\n  "))
             print()

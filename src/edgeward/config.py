@@ -55,8 +55,16 @@ class Config:
         return False
 
 
-KNOWN_KEYS = {"select", "ignore", "fail-on", "severity", "per-path-ignores", "secret-names", "trusted-headers",
-              "compatibility-date-max-age-days"}
+KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "fail-on",
+    "severity",
+    "per-path-ignores",
+    "secret-names",
+    "trusted-headers",
+    "compatibility-date-max-age-days",
+}
 
 
 def _codes(value: object, key: str, where: str) -> list[str]:
@@ -70,7 +78,9 @@ def _codes(value: object, key: str, where: str) -> list[str]:
 def from_table(table: dict, where: str) -> Config:
     unknown = set(table) - KNOWN_KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_KEYS))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN_KEYS))}"
+        )
     cfg = Config(source=where)
     cfg.select = _codes(table.get("select", []), "select", where)
     cfg.ignore = _codes(table.get("ignore", []), "ignore", where)
@@ -79,13 +89,13 @@ def from_table(table: dict, where: str) -> Config:
             cfg.fail_on = Severity.parse(str(table["fail-on"]))
         sev = table.get("severity", {})
         if not isinstance(sev, dict):
-            raise ConfigError(f"{where}: `severity` must be a table of CODE = \"level\"")
+            raise ConfigError(f'{where}: `severity` must be a table of CODE = "level"')
         cfg.severity = {k.upper(): Severity.parse(str(v)) for k, v in sev.items()}
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     ppi = table.get("per-path-ignores", {})
     if not isinstance(ppi, dict):
-        raise ConfigError(f"{where}: `per-path-ignores` must be a table of \"glob\" = [codes]")
+        raise ConfigError(f'{where}: `per-path-ignores` must be a table of "glob" = [codes]')
     cfg.per_path_ignores = {k: _codes(v, "per-path-ignores", where) for k, v in ppi.items()}
     for key, attr in (("secret-names", "secret_names"), ("trusted-headers", "trusted_headers")):
         val = table.get(key, [])
@@ -101,7 +111,9 @@ def from_table(table: dict, where: str) -> Config:
 
 def load(root: Path, explicit: str | None = None) -> Config:
     """Explicit --config file, else root/.edgeward.toml, else root/pyproject.toml [tool.edgeward]."""
-    candidates: list[Path] = [Path(explicit)] if explicit else [root / ".edgeward.toml", root / "pyproject.toml"]
+    candidates: list[Path] = (
+        [Path(explicit)] if explicit else [root / ".edgeward.toml", root / "pyproject.toml"]
+    )
     for path in candidates:
         if not path.is_file():
             if explicit:

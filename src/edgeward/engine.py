@@ -49,11 +49,20 @@ def make_finding(rule: Rule, hit: Hit, severity_override: dict[str, Any] | None 
         sev = severity_override[rule.code]
     anchor = hit.anchor if hit.anchor is not None else (hit.evidence or hit.message)
     return Finding(
-        code=rule.code, name=rule.name, area=rule.area, severity=sev,
+        code=rule.code,
+        name=rule.name,
+        area=rule.area,
+        severity=sev,
         confidence=hit.confidence if hit.confidence is not None else rule.confidence,
-        path=hit.path, line=max(1, hit.line), column=max(1, hit.column),
-        end_line=max(hit.end_line or hit.line, hit.line, 1), message=hit.message, evidence=hit.evidence,
-        fingerprint=fingerprint(rule.code, hit.path, anchor), checklist=list(rule.checklist), extra=dict(hit.extra),
+        path=hit.path,
+        line=max(1, hit.line),
+        column=max(1, hit.column),
+        end_line=max(hit.end_line or hit.line, hit.line, 1),
+        message=hit.message,
+        evidence=hit.evidence,
+        fingerprint=fingerprint(rule.code, hit.path, anchor),
+        checklist=list(rule.checklist),
+        extra=dict(hit.extra),
     )
 
 
@@ -73,13 +82,16 @@ def load_baseline(path: str) -> set[str]:
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read baseline: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("fingerprints"), list):
-        raise ValueError(f"{path}: not an edgeward baseline (expected {{\"fingerprints\": [...]}})")
+        raise ValueError(f'{path}: not an edgeward baseline (expected {{"fingerprints": [...]}})')
     return {str(x) for x in data["fingerprints"]}
 
 
 def write_baseline(path: str, findings: list[Finding]) -> None:
-    data = {"edgeward_baseline": 1, "fingerprints": sorted({f.fingerprint for f in findings}),
-            "findings": [{"fingerprint": f.fingerprint, "code": f.code, "path": f.path} for f in findings]}
+    data = {
+        "edgeward_baseline": 1,
+        "fingerprints": sorted({f.fingerprint for f in findings}),
+        "findings": [{"fingerprint": f.fingerprint, "code": f.code, "path": f.path} for f in findings],
+    }
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
@@ -97,32 +109,42 @@ def _suppressed(project: Project, f: Finding) -> bool:
             if f.code not in codes:
                 continue
             if not reason:
-                project.note(f.path, "suppression", f"line {ln}: `edgeward: ignore[{m.group(1)}]` needs a reason; "
-                             "the finding is kept")
+                project.note(
+                    f.path,
+                    "suppression",
+                    f"line {ln}: `edgeward: ignore[{m.group(1)}]` needs a reason; the finding is kept",
+                )
                 return False
             return True
     return False
 
 
-def scan(root: str | Path, config: Config | None = None, *, baseline: set[str] | None = None,
-         progress: Any = None) -> ScanResult:
+def scan(
+    root: str | Path, config: Config | None = None, *, baseline: set[str] | None = None, progress: Any = None
+) -> ScanResult:
     config = config or Config()
     started = time.monotonic()
     project = Project.load(root, options={"config": config})
     registry = load_all()
-    rules = [r for code, r in sorted(registry.items()) if r.kind == "scan" and r.implemented and config.selected(code)]
+    rules = [
+        r
+        for code, r in sorted(registry.items())
+        if r.kind == "scan" and r.implemented and config.selected(code)
+    ]
     findings: list[Finding] = []
     for i, r in enumerate(rules):
         if progress:
             progress(i, len(rules), r.code)
         try:
-            assert r.func is not None
-            for hit in r.func(project):
+            for hit in r.run(project):
                 findings.append(make_finding(r, hit, config.severity))
         except Exception as exc:  # a rule bug must not stop the scan; it is reported as a note
             tb = traceback.extract_tb(exc.__traceback__)[-1]
-            project.note(None, "internal-error",
-                         f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})")
+            project.note(
+                None,
+                "internal-error",
+                f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
+            )
     dedupe_fingerprints(findings)
     kept = []
     suppressed = baselined = path_ignored = 0
@@ -142,8 +164,10 @@ def scan(root: str | Path, config: Config | None = None, *, baseline: set[str] |
 
     stats = {
         "files": len(project.files),
-        "units": {"workers": sum(u.kind == "workers" for u in project.fact(units)),
-                  "fastly": sum(u.kind == "fastly" for u in project.fact(units))},
+        "units": {
+            "workers": sum(u.kind == "workers" for u in project.fact(units)),
+            "fastly": sum(u.kind == "fastly" for u in project.fact(units)),
+        },
         "rules_run": len(ran),
         "findings": len(kept),
         "by_severity": dict(Counter(str(f.severity) for f in kept)),

@@ -24,8 +24,10 @@ def render_markdown(result: Any) -> str:
     if result.checklist:
         out += ["### Operational checklist", "", "| # | control | status | note |", "|---|---|---|---|"]
         for row in result.checklist:
-            out.append(f"| {row.item} | {_cell(row.title)} | {ICON.get(row.status, '')} {row.status} | "
-                       f"{_cell(row.note)} |")
+            out.append(
+                f"| {row.item} | {_cell(row.title)} | {ICON.get(row.status, '')} {row.status} | "
+                f"{_cell(row.note)} |"
+            )
         out.append("")
     if result.notes:
         out += [f"<details><summary>{len(result.notes)} note(s)</summary>", ""]

@@ -9,10 +9,20 @@ from edgeward import __version__
 from edgeward.findings import Severity
 from edgeward.rules.registry import get
 
-LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note",
-         Severity.INFO: "note"}
-SCORE = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0",
-         Severity.INFO: "1.0"}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+SCORE = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
@@ -47,40 +57,68 @@ def render_sarif(result: Any) -> str:
             "level": LEVEL[f.severity],
             "message": {"text": f.message + (f" — {f.evidence}" if f.evidence else "")},
             "partialFingerprints": {"edgeward/v1": f.fingerprint},
-            "properties": {"severity": str(f.severity), "confidence": str(f.confidence),
-                           "checklist": f.checklist},
+            "properties": {
+                "severity": str(f.severity),
+                "confidence": str(f.confidence),
+                "checklist": f.checklist,
+            },
         }
         if f.path:
-            res["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
-                "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line},
-            }}]
+            res["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line},
+                    }
+                }
+            ]
         results.append(res)
     root_uri = "file://" + str(result.root).rstrip("/") + "/"
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "edgeward",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": "https://pypi.org/project/edgeward/",
-                "rules": [_rule_descriptor(c) for c in codes],
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
-            "results": results,
-            "invocations": [{
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [
-                    {"level": "warning" if n.kind in ("parse-error", "internal-error") else "note",
-                     "message": {"text": f"{n.path or 'run'}: {n.kind}: {n.message}"},
-                     **({"locations": [{"physicalLocation": {"artifactLocation": {"uri": n.path,
-                                                                                  "uriBaseId": "SRCROOT"}}}]}
-                        if n.path else {})}
-                    for n in result.notes
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "edgeward",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": "https://pypi.org/project/edgeward/",
+                        "rules": [_rule_descriptor(c) for c in codes],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "warning" if n.kind in ("parse-error", "internal-error") else "note",
+                                "message": {"text": f"{n.path or 'run'}: {n.kind}: {n.message}"},
+                                **(
+                                    {
+                                        "locations": [
+                                            {
+                                                "physicalLocation": {
+                                                    "artifactLocation": {
+                                                        "uri": n.path,
+                                                        "uriBaseId": "SRCROOT",
+                                                    }
+                                                }
+                                            }
+                                        ]
+                                    }
+                                    if n.path
+                                    else {}
+                                ),
+                            }
+                            for n in result.notes
+                        ],
+                    }
                 ],
-            }],
-        }],
+            }
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"

@@ -14,7 +14,12 @@ COLORS = {
     Severity.LOW: "\033[36m",
     Severity.INFO: "\033[2m",
 }
-STATUS_COLORS = {"pass": "\033[32m", "fail": "\033[31m", "not-verifiable": "\033[33m", "not-applicable": "\033[2m"}
+STATUS_COLORS = {
+    "pass": "\033[32m",
+    "fail": "\033[31m",
+    "not-verifiable": "\033[33m",
+    "not-applicable": "\033[2m",
+}
 RESET = "\033[0m"
 BOLD = "\033[1m"
 DIM = "\033[2m"
@@ -30,8 +35,10 @@ def render_text(result: Any, *, color: bool = False, quiet: bool = False) -> str
         out.append(c(BOLD, path))
         for f in group:
             sev = c(COLORS[f.severity], f"{str(f.severity):<8}")
-            out.append(f"  {f.line:>5}:{f.column:<3} {sev} {c(BOLD, f.code)} {f.name}  {DIM if False else ''}"
-                       f"[{f.confidence} confidence]")
+            out.append(
+                f"  {f.line:>5}:{f.column:<3} {sev} {c(BOLD, f.code)} {f.name}  {DIM if False else ''}"
+                f"[{f.confidence} confidence]"
+            )
             out.append(f"               {f.message}")
             if f.evidence:
                 out.append(c(DIM, f"               evidence: {f.evidence}"))

@@ -1,9 +1,17 @@
-"""Rule modules, one per area. Importing this package registers every implemented rule.
+"""Rule modules. Importing this package registers every implemented rule.
 
-Each module reads facts from the project (units, parsed configs, source IR, lockfiles) and yields `Hit`s;
-no module opens a file or parses text itself.
+Modules are named by area (`secrets`, `isolation`, `request`, `supply_chain`, `observability`, `platform`),
+optionally with a topic (`secrets_artifacts`, `request_jwt`...). Every module in this package is imported,
+in name order. A module reads facts from the project and yields `Hit`s; it never opens or parses files.
 """
 
-from edgeward.rules import isolation, observability, platform, secrets, supply_chain  # noqa: F401
+import importlib
+import pkgutil
 
-MODULES = ("secrets", "isolation", "supply_chain", "observability", "platform")
+MODULES = tuple(
+    sorted(
+        m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name != "registry"
+    )
+)
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -39,10 +39,13 @@ def shared_namespace_id(project: Project) -> Iterator[Hit]:
                 if key in first:
                     other_env, other_binding, _ = first[key]
                     where = "in the same environment" if other_env == env.label else f"with {other_env}"
-                    yield Hit(unit.config_path, env.line(b["path"]),
-                              f"{b['kind']} `{ident[:8]}…` bound as `{b['binding']}` ({env.label}) is shared "
-                              f"{where} (binding `{other_binding}`)",
-                              evidence=f"{key_path(b['path'])} = \"{ident}\"",
-                              anchor=f"{key_path(b['path'])}:{ident}")
+                    yield Hit(
+                        unit.config_path,
+                        env.line(b["path"]),
+                        f"{b['kind']} `{ident[:8]}…` bound as `{b['binding']}` ({env.label}) is shared "
+                        f"{where} (binding `{other_binding}`)",
+                        evidence=f'{key_path(b["path"])} = "{ident}"',
+                        anchor=f"{key_path(b['path'])}:{ident}",
+                    )
                 else:
                     first[key] = (env.label, b["binding"], b["path"])

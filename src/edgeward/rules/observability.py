@@ -44,26 +44,44 @@ def no_log_export(project: Project) -> Iterator[Hit]:
     for unit in workers(project):
         top = unit.envs[0]
         if not _exports(top):
-            yield Hit(unit.config_path, top.line(("logpush",), ) if top.own("logpush") else _name_line(unit),
-                      "Worker exports no logs: no `logpush = true` and no `tail_consumers`",
-                      evidence=f"logpush={_show(top.own('logpush'))}; tail_consumers=none", anchor="top")
+            yield Hit(
+                unit.config_path,
+                top.line(
+                    ("logpush",),
+                )
+                if top.own("logpush")
+                else _name_line(unit),
+                "Worker exports no logs: no `logpush = true` and no `tail_consumers`",
+                evidence=f"logpush={_show(top.own('logpush'))}; tail_consumers=none",
+                anchor="top",
+            )
         for env in unit.envs[1:]:
             lp = env.own("logpush")
             if (lp is not None and lp[0] is False) and not env.own("tail_consumers"):
-                yield Hit(unit.config_path, env.line(lp[1]),
-                          f"{env.label} turns log export off (`logpush = false`)",
-                          evidence=f"{key_path(lp[1])} = false", anchor=env.label)
+                yield Hit(
+                    unit.config_path,
+                    env.line(lp[1]),
+                    f"{env.label} turns log export off (`logpush = false`)",
+                    evidence=f"{key_path(lp[1])} = false",
+                    anchor=env.label,
+                )
     tf = None
     for unit in compute_apps(project):
-        declared = unit.doc.get(("setup", "log_endpoints"), {}) or unit.doc.get(("local_server", "log_endpoints"), {})
+        declared = unit.doc.get(("setup", "log_endpoints"), {}) or unit.doc.get(
+            ("local_server", "log_endpoints"), {}
+        )
         if declared:
             continue
         tf = tf or _terraform_fastly_logging(project)
         if tf:
             continue
-        yield Hit(unit.config_path, unit.doc.line(("setup",), 1) if unit.doc.get(("setup",)) else 1,
-                  "Compute app declares no log endpoint (fastly.toml [setup.log_endpoints] or Terraform logging)",
-                  evidence="no [setup.log_endpoints]", anchor="fastly")
+        yield Hit(
+            unit.config_path,
+            unit.doc.line(("setup",), 1) if unit.doc.get(("setup",)) else 1,
+            "Compute app declares no log endpoint (fastly.toml [setup.log_endpoints] or Terraform logging)",
+            evidence="no [setup.log_endpoints]",
+            anchor="fastly",
+        )
 
 
 def _name_line(unit: Unit) -> int:
@@ -109,14 +127,23 @@ def security_logs_sampled(project: Project) -> Iterator[Hit]:
         for env in unit.envs:
             for key in ("observability.head_sampling_rate", "observability.logs.head_sampling_rate"):
                 hit = env.own(key) if env.name is not None else env.get(key)
-                if hit is None or isinstance(hit[0], bool) or not isinstance(hit[0], int | float) or hit[0] >= 1:
+                if (
+                    hit is None
+                    or isinstance(hit[0], bool)
+                    or not isinstance(hit[0], int | float)
+                    or hit[0] >= 1
+                ):
                     continue
                 if emits is None:
                     emits = _emits_security_events(project, unit)
                 if not emits:
                     continue
-                yield Hit(unit.config_path, env.line(hit[1]),
-                          f"`{key_path(hit[1])} = {hit[0]}` samples logs of a Worker that denies requests "
-                          f"({env.label}): most security events are dropped",
-                          evidence=f"{key_path(hit[1])} = {hit[0]}", anchor=key_path(hit[1]),
-                          confidence=Confidence.MEDIUM)
+                yield Hit(
+                    unit.config_path,
+                    env.line(hit[1]),
+                    f"`{key_path(hit[1])} = {hit[0]}` samples logs of a Worker that denies requests "
+                    f"({env.label}): most security events are dropped",
+                    evidence=f"{key_path(hit[1])} = {hit[0]}",
+                    anchor=key_path(hit[1]),
+                    confidence=Confidence.MEDIUM,
+                )

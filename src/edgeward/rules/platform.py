@@ -38,8 +38,13 @@ def public_workers_dev(project: Project) -> Iterator[Hit]:
         locked = locked_version(project, unit.lockfile, "wrangler")
         wver = parse_version(locked.version) if locked else None
         for env in unit.envs:
-            if env.name is not None and env.own("routes") is None and env.own("route") is None \
-                    and env.own("workers_dev") is None and env.own("preview_urls") is None:
+            if (
+                env.name is not None
+                and env.own("routes") is None
+                and env.own("route") is None
+                and env.own("workers_dev") is None
+                and env.own("preview_urls") is None
+            ):
                 continue  # nothing of its own: the top-level finding covers it
             routes = env.routes()
             if not routes:
@@ -53,13 +58,17 @@ def public_workers_dev(project: Project) -> Iterator[Hit]:
                 problems.append("`workers_dev = true`")
                 explicit.append(wd[1])
             elif wd is None:
-                problems.append("`workers_dev` is unset: only wrangler's deploy-time default keeps it off, and "
-                                "an earlier deploy or the dashboard may have turned it on")
+                problems.append(
+                    "`workers_dev` is unset: only wrangler's deploy-time default keeps it off, and "
+                    "an earlier deploy or the dashboard may have turned it on"
+                )
             if pu is not None and pu[0] is True:
                 problems.append("`preview_urls = true`")
                 explicit.append(pu[1])
             elif pu is None and old_wrangler:
-                problems.append(f"`preview_urls` is unset, which means on with the locked wrangler {locked.version}")
+                problems.append(
+                    f"`preview_urls` is unset, which means on with the locked wrangler {locked.version}"
+                )
             elif pu is None and wd is None:
                 problems.append("`preview_urls` is unset and follows `workers_dev`")
             strong = bool(explicit) or (pu is None and old_wrangler)
@@ -68,10 +77,15 @@ def public_workers_dev(project: Project) -> Iterator[Hit]:
             line_path = explicit[0] if explicit else routes[0][1]
             if not problems:
                 continue
-            yield Hit(unit.config_path, env.line(line_path),
-                      f"routed Worker ({env.label}) stays reachable outside the zone: " + "; ".join(problems),
-                      evidence=f"{len(routes)} route(s); workers_dev={_show(wd)}; preview_urls={_show(pu)}",
-                      anchor=f"{env.label}", severity=severity, confidence=confidence)
+            yield Hit(
+                unit.config_path,
+                env.line(line_path),
+                f"routed Worker ({env.label}) stays reachable outside the zone: " + "; ".join(problems),
+                evidence=f"{len(routes)} route(s); workers_dev={_show(wd)}; preview_urls={_show(pu)}",
+                anchor=f"{env.label}",
+                severity=severity,
+                confidence=confidence,
+            )
 
 
 def _show(hit) -> str:
@@ -97,8 +111,13 @@ def no_bundle(project: Project) -> Iterator[Hit]:
         for env in unit.envs:
             hit = env.own("no_bundle")
             if hit and hit[0] is True:
-                yield Hit(unit.config_path, env.line(hit[1]), f"`no_bundle = true` ({env.label}): modules ship "
-                          "unbundled", evidence=f"{key_path(hit[1])} = true", anchor=key_path(hit[1]))
+                yield Hit(
+                    unit.config_path,
+                    env.line(hit[1]),
+                    f"`no_bundle = true` ({env.label}): modules ship unbundled",
+                    evidence=f"{key_path(hit[1])} = true",
+                    anchor=key_path(hit[1]),
+                )
 
 
 @rule("PLT003", "stale-compatibility-date", severity="info")
@@ -126,14 +145,23 @@ def stale_compatibility_date(project: Project) -> Iterator[Hit]:
             try:
                 date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
             except ValueError:
-                yield Hit(unit.config_path, env.line(path), f"`compatibility_date` {value!r} is not a date",
-                          evidence=f"compatibility_date = {value!r}", anchor=key_path(path))
+                yield Hit(
+                    unit.config_path,
+                    env.line(path),
+                    f"`compatibility_date` {value!r} is not a date",
+                    evidence=f"compatibility_date = {value!r}",
+                    anchor=key_path(path),
+                )
                 continue
             age = (today - date).days
             if age > max_age:
-                yield Hit(unit.config_path, env.line(path),
-                          f"`compatibility_date` is {age} days old (limit {max_age})",
-                          evidence=f"compatibility_date = \"{date.isoformat()}\"", anchor=key_path(path))
+                yield Hit(
+                    unit.config_path,
+                    env.line(path),
+                    f"`compatibility_date` is {age} days old (limit {max_age})",
+                    evidence=f'compatibility_date = "{date.isoformat()}"',
+                    anchor=key_path(path),
+                )
 
 
 _LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])(:\d+)?$")
@@ -177,28 +205,55 @@ def dev_server_exposed(project: Project) -> Iterator[Hit]:
             for key in ("dev.ip", "dev.inspector_ip"):
                 hit = env.own(key)
                 if hit and isinstance(hit[0], str) and not _LOOPBACK.match(hit[0]):
-                    yield Hit(unit.config_path, env.line(hit[1]),
-                              f"`{key_path(hit[1])}` binds the dev server to {hit[0]}",
-                              evidence=f"{key_path(hit[1])} = {hit[0]!r}", anchor=key_path(hit[1]))
+                    yield Hit(
+                        unit.config_path,
+                        env.line(hit[1]),
+                        f"`{key_path(hit[1])}` binds the dev server to {hit[0]}",
+                        evidence=f"{key_path(hit[1])} = {hit[0]!r}",
+                        anchor=key_path(hit[1]),
+                    )
     for info in project.glob("package.json"):
         for name, (cmd, line) in package_scripts(project, info.path).items():
             for flag, value in dev_bind_problems(cmd):
-                yield Hit(info.path, line, f"script `{name}` binds a dev server to {value} ({flag})",
-                          evidence=cmd[:200], anchor=f"{name}{flag}")
+                yield Hit(
+                    info.path,
+                    line,
+                    f"script `{name}` binds a dev server to {value} ({flag})",
+                    evidence=cmd[:200],
+                    anchor=f"{name}{flag}",
+                )
     for unit in compute_apps(project):
         scripts = unit.doc.get(("scripts",), {})
         if isinstance(scripts, dict):
             for name, cmd in scripts.items():
                 if isinstance(cmd, str):
                     for flag, value in dev_bind_problems(cmd):
-                        yield Hit(unit.config_path, unit.doc.line(("scripts", name)),
-                                  f"fastly.toml script `{name}` binds a dev server to {value} ({flag})",
-                                  evidence=cmd[:200], anchor=f"{name}{flag}")
-    for info in project.glob("*.sh", "Makefile", "*.mk", "Justfile", "justfile", "Taskfile.yml",
-                             ".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml"):
+                        yield Hit(
+                            unit.config_path,
+                            unit.doc.line(("scripts", name)),
+                            f"fastly.toml script `{name}` binds a dev server to {value} ({flag})",
+                            evidence=cmd[:200],
+                            anchor=f"{name}{flag}",
+                        )
+    for info in project.glob(
+        "*.sh",
+        "Makefile",
+        "*.mk",
+        "Justfile",
+        "justfile",
+        "Taskfile.yml",
+        ".github/workflows/*.yml",
+        ".github/workflows/*.yaml",
+        ".gitlab-ci.yml",
+    ):
         for i, line in enumerate(project.lines(info.path), 1):
             if "dev" not in line and "serve" not in line:
                 continue
             for flag, value in dev_bind_problems(line):
-                yield Hit(info.path, i, f"dev server bound to {value} ({flag})", evidence=line.strip()[:200],
-                          anchor=f"{line.strip()}")
+                yield Hit(
+                    info.path,
+                    i,
+                    f"dev server bound to {value} ({flag})",
+                    evidence=line.strip()[:200],
+                    anchor=f"{line.strip()}",
+                )

@@ -49,12 +49,16 @@ class Rule:
     kind: str  # "scan", "probe" or "logs"
     summary: str
     doc: str
-    func: Callable[..., Iterable[Hit]] | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    funcs: list[Callable[..., Iterable[Hit]]] = field(default_factory=list)
 
     @property
     def implemented(self) -> bool:
-        return self.func is not None
+        return bool(self.funcs)
+
+    def run(self, *args: Any) -> Iterable[Hit]:
+        """Every part of the rule (one per language or input kind), in registration order."""
+        for func in self.funcs:
+            yield from func(*args)
 
     def doc_parts(self) -> dict[str, str]:
         """Split the docstring into its four parts; text before the first heading is the lead."""
@@ -104,6 +108,8 @@ def rule(
         raise ValueError(f"{code}: name {name!r} differs from the catalog's {entry['name']!r}")
 
     def deco(func: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if code in REGISTRY:
+            raise ValueError(f"{code}: registered twice; use @part({code!r}) for a further implementation")
         doc = inspect.cleandoc(func.__doc__ or "")
         missing = [p for p in DOC_PARTS if f"{p}:" not in doc]
         if missing:
@@ -119,8 +125,23 @@ def rule(
             kind=kind,
             summary=entry["summary"],
             doc=doc,
-            func=func,
+            funcs=[func],
         )
+        return func
+
+    return deco
+
+
+_PARTS: list[tuple[str, Callable[..., Iterable[Hit]]]] = []
+
+
+def part(code: str) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
+    """Register another implementation of a rule whose metadata and documentation are given by `@rule`
+    elsewhere (e.g. the Rust part of a rule first written for JavaScript). Attached by `load_all()`."""
+    _catalog_entry(code)
+
+    def deco(func: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        _PARTS.append((code, func))
         return func
 
     return deco
@@ -130,6 +151,15 @@ def load_all() -> dict[str, Rule]:
     """Import every rule module (registration happens at import) and return the registry."""
     from edgeward.rules import MODULES  # noqa: F401  (import side effect)
 
+    while _PARTS:
+        code, func = _PARTS.pop(0)
+        if code not in REGISTRY:
+            raise ValueError(
+                f"{code}: a part is registered ({func.__module__}.{func.__name__}) but no @rule "
+                "gives its metadata and documentation"
+            )
+        if func not in REGISTRY[code].funcs:
+            REGISTRY[code].funcs.append(func)
     return REGISTRY
 
 

@@ -47,11 +47,15 @@ def secret_in_vars(project: Project) -> Iterator[Hit]:
                 v = _verdict(project, name, value)
                 if not v.is_secret:
                     continue
-                yield Hit(unit.config_path, env.line(path),
-                          f"`{key_path(path)}` holds a {v.kind} in plain-text vars ({env.label}); "
-                          "use `wrangler secret put`",
-                          evidence=f"{name} = {redact(str(value), v.kind)}", anchor=key_path(path),
-                          confidence=_conf(v))
+                yield Hit(
+                    unit.config_path,
+                    env.line(path),
+                    f"`{key_path(path)}` holds a {v.kind} in plain-text vars ({env.label}); "
+                    "use `wrangler secret put`",
+                    evidence=f"{name} = {redact(str(value), v.kind)}",
+                    anchor=key_path(path),
+                    confidence=_conf(v),
+                )
 
 
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
@@ -93,8 +97,14 @@ def committed_local_secrets(project: Project) -> Iterator[Hit]:
             name, value = m.group(1), _unquote(m.group(2))
             v = _verdict(project, name, value)
             if v.is_secret:
-                yield Hit(info.path, i, f"`{name}` holds a {v.kind} in {info.name}, which is {state}",
-                          evidence=f"{name}={redact(value, v.kind)}", anchor=name, confidence=_conf(v))
+                yield Hit(
+                    info.path,
+                    i,
+                    f"`{name}` holds a {v.kind} in {info.name}, which is {state}",
+                    evidence=f"{name}={redact(value, v.kind)}",
+                    anchor=name,
+                    confidence=_conf(v),
+                )
 
 
 @rule("SEC003", "secret-in-define", severity="high", checklist=[1])
@@ -123,10 +133,14 @@ def secret_in_define(project: Project) -> Iterator[Hit]:
                 literal = _unquote(value)
                 v = _verdict(project, name.rsplit(".", 1)[-1], literal)
                 if v.is_secret:
-                    yield Hit(unit.config_path, env.line(path),
-                              f"`{key_path(path)}` inlines a {v.kind} into the bundle at build time ({env.label})",
-                              evidence=f"{name} = {redact(literal, v.kind)}", anchor=key_path(path),
-                              confidence=_conf(v))
+                    yield Hit(
+                        unit.config_path,
+                        env.line(path),
+                        f"`{key_path(path)}` inlines a {v.kind} into the bundle at build time ({env.label})",
+                        evidence=f"{name} = {redact(literal, v.kind)}",
+                        anchor=key_path(path),
+                        confidence=_conf(v),
+                    )
 
 
 def _store_items(doc, base: tuple) -> Iterator[tuple[tuple, str, object]]:
@@ -167,8 +181,12 @@ def secret_in_config_store(project: Project) -> Iterator[Hit]:
 
     for unit in compute_apps(project):
         doc = unit.doc
-        for base in (("local_server", "config_stores"), ("local_server", "dictionaries"),
-                     ("setup", "config_stores"), ("setup", "dictionaries")):
+        for base in (
+            ("local_server", "config_stores"),
+            ("local_server", "dictionaries"),
+            ("setup", "config_stores"),
+            ("setup", "dictionaries"),
+        ):
             for path, key, value in _store_items(doc, base):
                 if not isinstance(value, str) or not value:
                     continue
@@ -179,10 +197,15 @@ def secret_in_config_store(project: Project) -> Iterator[Hit]:
                     kind, conf = "secret-named entry", Confidence.MEDIUM
                 else:
                     continue
-                yield Hit(unit.config_path, doc.line(path),
-                          f"`{key_path(path)}` keeps a {kind} in a config store, whose values are visible "
-                          "in the Fastly UI and API", evidence=f"{key} = {redact(value, kind)}",
-                          anchor=key_path(path), confidence=conf)
+                yield Hit(
+                    unit.config_path,
+                    doc.line(path),
+                    f"`{key_path(path)}` keeps a {kind} in a config store, whose values are visible "
+                    "in the Fastly UI and API",
+                    evidence=f"{key} = {redact(value, kind)}",
+                    anchor=key_path(path),
+                    confidence=conf,
+                )
 
 
 @rule("SEC008", "secret-in-local-server", severity="medium", checklist=[1], platforms=("fastly",))
@@ -220,7 +243,11 @@ def secret_in_local_server(project: Project) -> Iterator[Hit]:
                         if not v2.is_secret:
                             continue
                         v = v2
-                    yield Hit(unit.config_path, doc.line(path),
-                              f"secret store `{sname}` entry `{key}` holds inline {v.kind} data in fastly.toml",
-                              evidence=f"data = {redact(entry['data'], v.kind)}", anchor=key_path(path),
-                              confidence=_conf(v))
+                    yield Hit(
+                        unit.config_path,
+                        doc.line(path),
+                        f"secret store `{sname}` entry `{key}` holds inline {v.kind} data in fastly.toml",
+                        evidence=f"data = {redact(entry['data'], v.kind)}",
+                        anchor=key_path(path),
+                        confidence=_conf(v),
+                    )

@@ -45,16 +45,26 @@ def missing_lockfile(project: Project) -> Iterator[Hit]:
             continue  # nothing to lock
         if unit.lockfile is None:
             wanted = " or ".join(LOCKFILES_FOR.get(mname, ())[:4])
-            yield Hit(unit.manifest, 1, f"{mname} has no lockfile ({wanted}) for `{unit.config_path}`",
-                      evidence=f"{len(deps) if deps is not None else 'some'} declared dependencies", anchor="missing")
+            yield Hit(
+                unit.manifest,
+                1,
+                f"{mname} has no lockfile ({wanted}) for `{unit.config_path}`",
+                evidence=f"{len(deps) if deps is not None else 'some'} declared dependencies",
+                anchor="missing",
+            )
             continue
         info = project.files[unit.lockfile]
         if info.tracked is False:
             state = "is ignored by git and not committed" if info.ignored else "is not committed"
             yield Hit(unit.lockfile, 1, f"lockfile {state}", evidence=unit.lockfile, anchor="untracked")
         elif info.tracked is None and info.ignored:
-            yield Hit(unit.lockfile, 1, "lockfile is covered by an ignore rule", evidence=unit.lockfile,
-                      anchor="ignored")
+            yield Hit(
+                unit.lockfile,
+                1,
+                "lockfile is covered by an ignore rule",
+                evidence=unit.lockfile,
+                anchor="ignored",
+            )
 
 
 @rule("SUP004", "unpinned-edge-tooling", severity="medium", checklist=[9])
@@ -87,10 +97,19 @@ def unpinned_edge_tooling(project: Project) -> Iterator[Hit]:
                 continue
             locked = locked_version(project, unit.lockfile, dep.name)
             committed = bool(locked and project.is_exposed(locked.lockfile))
-            note = f"; the lockfile resolves {locked.version}" if committed else "; no committed lockfile resolves it"
-            yield Hit(dep.manifest, dep.line, f"`{dep.name}` is not pinned to an exact version (`{dep.spec}`){note}",
-                      evidence=f"{dep.name}: {dep.spec}", anchor=dep.name,
-                      severity=Severity.LOW if committed else Severity.MEDIUM)
+            note = (
+                f"; the lockfile resolves {locked.version}"
+                if committed
+                else "; no committed lockfile resolves it"
+            )
+            yield Hit(
+                dep.manifest,
+                dep.line,
+                f"`{dep.name}` is not pinned to an exact version (`{dep.spec}`){note}",
+                evidence=f"{dep.name}: {dep.spec}",
+                anchor=dep.name,
+                severity=Severity.LOW if committed else Severity.MEDIUM,
+            )
     toolchain_seen: set[str] = set()
     for unit in project.fact(units):
         if unit.language != "rust" or not unit.manifest:
@@ -102,8 +121,13 @@ def unpinned_edge_tooling(project: Project) -> Iterator[Hit]:
             continue
         toolchain_seen.add(key)
         if tc is None:
-            yield Hit(unit.manifest, 1, "no rust-toolchain.toml: the build uses whatever Rust the machine has",
-                      evidence="rust-toolchain.toml missing", anchor="rust-toolchain")
+            yield Hit(
+                unit.manifest,
+                1,
+                "no rust-toolchain.toml: the build uses whatever Rust the machine has",
+                evidence="rust-toolchain.toml missing",
+                anchor="rust-toolchain",
+            )
             continue
         if tc.endswith(".toml"):
             doc = project.data(tc, load_toml, "rust-toolchain.toml")
@@ -113,8 +137,13 @@ def unpinned_edge_tooling(project: Project) -> Iterator[Hit]:
             channel = (project.text(tc) or "").strip()
             line = 1
         if not isinstance(channel, str) or not _exact_toolchain(channel):
-            yield Hit(tc, line, f"Rust toolchain channel `{channel}` floats; pin a release such as `1.83.0`",
-                      evidence=f"channel = {channel!r}", anchor="channel")
+            yield Hit(
+                tc,
+                line,
+                f"Rust toolchain channel `{channel}` floats; pin a release such as `1.83.0`",
+                evidence=f"channel = {channel!r}",
+                anchor="channel",
+            )
 
 
 def _exact_toolchain(channel: str) -> bool:

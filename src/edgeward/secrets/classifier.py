@@ -38,7 +38,9 @@ PLACEHOLDER = re.compile(
     r"token|dummy|test|testing|sample|example|placeholder|your[_-].*|my[_-].*|insert[_-].*|xxx+|\*+|\.+|-+|"
     r"x+|0+|1234.*|abc.*|foo|bar|baz|redacted|<.*>|\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|%\(.*\)s|%[A-Z_]+%)$"
 )
-PLACEHOLDER_PART = re.compile(r"(?i)(example|placeholder|changeme|replace[_-]?me|your[_-]|xxxx|dummy|<[^>]*>|\$\{)")
+PLACEHOLDER_PART = re.compile(
+    r"(?i)(example|placeholder|changeme|replace[_-]?me|your[_-]|xxxx|dummy|<[^>]*>|\$\{)"
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,19 @@ def classify(name: str | None, value: object, extra_names: tuple[str, ...] = ())
     if named and re.match(r"(?i)^[a-z][a-z0-9+.-]*://", v):
         return NOT_SECRET  # a URL without credentials under a secret-ish name (e.g. DATABASE_URL)
     if named and looks_random(v):
-        return Verdict(True, "secret-named high-entropy value", "high", f"{name!r} holds a random-looking value")
-    if named and len(v) >= 8 and " " not in v and shannon_entropy(v) >= 3.0 and not re.fullmatch(r"[a-z_]+", v):
-        return Verdict(True, "secret-named value", "medium", f"{name!r} is named like a secret and holds a value")
+        return Verdict(
+            True, "secret-named high-entropy value", "high", f"{name!r} holds a random-looking value"
+        )
+    if (
+        named
+        and len(v) >= 8
+        and " " not in v
+        and shannon_entropy(v) >= 3.0
+        and not re.fullmatch(r"[a-z_]+", v)
+    ):
+        return Verdict(
+            True, "secret-named value", "medium", f"{name!r} is named like a secret and holds a value"
+        )
     if looks_random(v) and len(v) >= 32 and shannon_entropy(v) >= 4.2:
         return Verdict(True, "high-entropy value", "low", "random-looking value")
     return NOT_SECRET

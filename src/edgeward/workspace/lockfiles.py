@@ -45,19 +45,36 @@ def _npm(project: Project, rel: str) -> dict[str, list[Locked]]:
             name = meta.get("name") or key.rsplit("node_modules/", 1)[-1]
             version = str(meta.get("version", ""))
             resolved = str(meta.get("resolved", ""))
-            out.setdefault(name, []).append(Locked(
-                rel, name, version, lines(f'"{key}"'), _source(resolved, meta.get("link")),
-                meta.get("integrity"), bool(meta.get("hasInstallScript"))))
+            out.setdefault(name, []).append(
+                Locked(
+                    rel,
+                    name,
+                    version,
+                    lines(f'"{key}"'),
+                    _source(resolved, meta.get("link")),
+                    meta.get("integrity"),
+                    bool(meta.get("hasInstallScript")),
+                )
+            )
     elif isinstance(data.get("dependencies"), dict):  # v1
+
         def walk(deps: dict, prefix: str) -> None:
             for name, meta in deps.items():
                 if not isinstance(meta, dict):
                     continue
-                out.setdefault(name, []).append(Locked(
-                    rel, name, str(meta.get("version", "")), lines(f'"{name}"'),
-                    _source(str(meta.get("resolved", "")), None), meta.get("integrity")))
+                out.setdefault(name, []).append(
+                    Locked(
+                        rel,
+                        name,
+                        str(meta.get("version", "")),
+                        lines(f'"{name}"'),
+                        _source(str(meta.get("resolved", "")), None),
+                        meta.get("integrity"),
+                    )
+                )
                 if isinstance(meta.get("dependencies"), dict):
                     walk(meta["dependencies"], prefix + name + "/")
+
         walk(data["dependencies"], "")
     return out
 
@@ -76,9 +93,11 @@ def _source(resolved: str, link: object) -> str:
 
 def _line_index(text: str):
     """Find the line of the first occurrence of a string, quickly, in a large text."""
+
     def find(needle: str) -> int:
         i = text.find(needle)
         return 1 if i < 0 else text.count("\n", 0, i) + 1
+
     return find
 
 
@@ -92,8 +111,15 @@ def _cargo(project: Project, rel: str) -> dict[str, list[Locked]]:
             src = str(pkg.get("source", ""))
             kind = "git" if src.startswith("git+") else ("registry" if src else "link")
             out.setdefault(pkg["name"], []).append(
-                Locked(rel, pkg["name"], str(pkg.get("version", "")), doc.line(("package", i)), kind,
-                       pkg.get("checksum")))
+                Locked(
+                    rel,
+                    pkg["name"],
+                    str(pkg.get("version", "")),
+                    doc.line(("package", i)),
+                    kind,
+                    pkg.get("checksum"),
+                )
+            )
     return out
 
 

@@ -42,9 +42,12 @@ def declared(project: Project, manifest: str) -> list[Declared]:
             if isinstance(deps, dict):
                 for name, spec in deps.items():
                     if isinstance(spec, dict):
-                        req = spec.get("version") or (f"git+{spec['git']}" if "git" in spec else
-                                                      f"path:{spec.get('path', '')}")
-                        line = doc.line((sec, name, "version")) if "version" in spec else doc.line((sec, name))
+                        req = spec.get("version") or (
+                            f"git+{spec['git']}" if "git" in spec else f"path:{spec.get('path', '')}"
+                        )
+                        line = (
+                            doc.line((sec, name, "version")) if "version" in spec else doc.line((sec, name))
+                        )
                         out.append(Declared(manifest, name, str(req), sec, line))
                     elif isinstance(spec, str):
                         out.append(Declared(manifest, name, spec, sec, doc.line((sec, name))))

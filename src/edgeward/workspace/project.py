@@ -55,8 +55,13 @@ class Project:
 
     # ---------------------------------------------------------------- construction
     @classmethod
-    def load(cls, root: str | os.PathLike[str], *, max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
-             options: dict[str, Any] | None = None) -> Project:
+    def load(
+        cls,
+        root: str | os.PathLike[str],
+        *,
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        options: dict[str, Any] | None = None,
+    ) -> Project:
         root_path = Path(root).resolve()
         notes: list[Note] = []
         files = {f.path: f for f in _walk(root_path, notes)}
@@ -100,7 +105,9 @@ class Project:
                     try:
                         result = raw.decode("utf-8-sig")
                     except UnicodeDecodeError as exc:
-                        self.note(rel, "encoding", f"not valid UTF-8 (byte {exc.start}); read with replacement")
+                        self.note(
+                            rel, "encoding", f"not valid UTF-8 (byte {exc.start}); read with replacement"
+                        )
                         result = raw.decode("utf-8", errors="replace")
         self._text[rel] = result
         return result
@@ -209,7 +216,9 @@ def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
                 continue
             count += 1
             if count > MAX_FILES:
-                notes.append(Note(None, "skipped", f"more than {MAX_FILES:,} files; the rest were not scanned"))
+                notes.append(
+                    Note(None, "skipped", f"more than {MAX_FILES:,} files; the rest were not scanned")
+                )
                 return
             yield FileInfo(rel, st.st_size)
 
@@ -225,7 +234,11 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     try:
         proc = subprocess.run(
             ["git", *_GIT_SAFE, "-C", str(root), *args],
-            input=stdin, capture_output=True, timeout=60, env=env, check=False,
+            input=stdin,
+            capture_output=True,
+            timeout=60,
+            env=env,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -246,11 +259,17 @@ def _apply_git_state(root: Path, files: dict[str, FileInfo], notes: list[Note]) 
     tracked = set()
     for p in tracked_out.decode("utf-8", "replace").split("\0"):
         if p and p.startswith(prefix):
-            tracked.add(p[len(prefix):])
+            tracked.add(p[len(prefix) :])
     for rel, info in files.items():
         info.tracked = rel in tracked
-    ign = _git(root, "check-ignore", "--no-index", "-z", "--stdin",
-               stdin="\0".join(files).encode("utf-8", "surrogateescape") + b"\0")
+    ign = _git(
+        root,
+        "check-ignore",
+        "--no-index",
+        "-z",
+        "--stdin",
+        stdin="\0".join(files).encode("utf-8", "surrogateescape") + b"\0",
+    )
     if ign:
         for p in ign.decode("utf-8", "replace").split("\0"):
             if p in files:
@@ -283,7 +302,7 @@ def _apply_gitignore_files(root: Path, files: dict[str, FileInfo]) -> None:
         for base, pat, neg, dir_only in rules:
             if base and not rel.startswith(base + "/"):
                 continue
-            sub = rel[len(base) + 1:] if base else rel
+            sub = rel[len(base) + 1 :] if base else rel
             if _gitignore_match(sub, pat, dir_only):
                 ignored = not neg
         info.ignored = ignored

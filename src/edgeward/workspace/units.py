@@ -17,11 +17,27 @@ from edgeward.workspace.project import Project
 
 WRANGLER_PATTERNS = ("wrangler*.toml", "wrangler*.json", "wrangler*.jsonc")
 MANIFESTS = ("package.json", "Cargo.toml", "go.mod", "pyproject.toml")
-LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
-             "Cargo.lock", "go.sum", "uv.lock", "poetry.lock")
+LOCKFILES = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "Cargo.lock",
+    "go.sum",
+    "uv.lock",
+    "poetry.lock",
+)
 LOCKFILES_FOR = {
-    "package.json": ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock",
-                     "bun.lockb"),
+    "package.json": (
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lock",
+        "bun.lockb",
+    ),
     "Cargo.toml": ("Cargo.lock",),
     "go.mod": ("go.sum",),
     "pyproject.toml": ("uv.lock", "poetry.lock", "pdm.lock", "requirements.txt"),
@@ -30,10 +46,33 @@ LOCKFILES_FOR = {
 # Keys a named environment inherits from the top level (wrangler's "inheritable keys"); everything
 # else (vars, define, every binding, tail_consumers) must be repeated in the environment.
 INHERITABLE = {
-    "name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "preview_urls", "route",
-    "routes", "logpush", "observability", "no_bundle", "build", "minify", "find_additional_modules",
-    "base_dir", "rules", "upload_source_maps", "placement", "limits", "account_id", "usage_model",
-    "jsx_factory", "jsx_fragment", "tsconfig", "triggers", "node_compat", "keep_vars",
+    "name",
+    "main",
+    "compatibility_date",
+    "compatibility_flags",
+    "workers_dev",
+    "preview_urls",
+    "route",
+    "routes",
+    "logpush",
+    "observability",
+    "no_bundle",
+    "build",
+    "minify",
+    "find_additional_modules",
+    "base_dir",
+    "rules",
+    "upload_source_maps",
+    "placement",
+    "limits",
+    "account_id",
+    "usage_model",
+    "jsx_factory",
+    "jsx_fragment",
+    "tsconfig",
+    "triggers",
+    "node_compat",
+    "keep_vars",
 }
 BINDING_KINDS = {
     "kv_namespaces": "id",
@@ -104,8 +143,15 @@ class EnvView:
                 continue
             for i, b in enumerate(hit[0]):
                 if isinstance(b, dict):
-                    out.append({"kind": kind.split(".")[0], "binding": b.get("binding"), "id": b.get(id_key),
-                                "preview_id": b.get("preview_id"), "path": hit[1] + (i, id_key)})
+                    out.append(
+                        {
+                            "kind": kind.split(".")[0],
+                            "binding": b.get("binding"),
+                            "id": b.get(id_key),
+                            "preview_id": b.get("preview_id"),
+                            "path": hit[1] + (i, id_key),
+                        }
+                    )
         return out
 
 
@@ -183,7 +229,8 @@ def load_units(project: Project) -> list[Unit]:
 
 def _attach_manifest(project: Project, unit: Unit) -> None:
     prefer = {"rust": ("Cargo.toml",), "go": ("go.mod",), "javascript": ("package.json",)}.get(
-        unit.language or "", MANIFESTS)
+        unit.language or "", MANIFESTS
+    )
     unit.manifest = project.nearest(unit.dir, prefer) or project.nearest(unit.dir, MANIFESTS)
     if unit.manifest:
         mname = unit.manifest.rsplit("/", 1)[-1]

@@ -1,0 +1,6 @@
+use fastly::{Error, Request, Response};
+
+#[fastly::main]
+fn main(req: Request) -> Result<Response, Error> {
+    Ok(req.send("origin")?)
+}
