@@ -73,7 +73,10 @@ def load_toml(text: str) -> ConfigDoc:
             line, col = int(m.group(1)), int(m.group(2))
             msg = msg[: m.start()].strip()
         raise DocError(f"invalid TOML: {msg}", line, col) from None
-    positions = _TomlScanner(text).scan()
+    try:
+        positions = _TomlScanner(text).scan()
+    except (RecursionError, IndexError):
+        positions = {}  # values are right; lines fall back to 1
     return ConfigDoc(data, positions, "toml")
 
 
@@ -129,6 +132,9 @@ class _TomlScanner:
                 self.skip_ws(False)
                 self.adv(2 if aot else 1)
                 path = self.resolve(tuple(keys))
+                for n in range(1, len(path)):  # tables a header defines implicitly
+                    if not isinstance(path[n - 1], int):
+                        self.pos.setdefault(path[:n], start)
                 if aot:
                     n = self.aot_count.get(path, 0)
                     self.aot_count[path] = n + 1
@@ -332,8 +338,8 @@ class _JsonParser:
 
     def enter(self) -> None:
         self.depth += 1
-        if self.depth > 500:
-            self.fail("nesting deeper than 500 levels")
+        if self.depth > 200:
+            self.fail("nesting deeper than 200 levels")
 
     def obj(self, path: Path_) -> dict[str, Any]:
         self.enter()
@@ -440,35 +446,50 @@ def load_yaml(text: str) -> ConfigDoc:
     except YAMLError as exc:
         raise DocError(f"invalid YAML: {exc}") from None
     positions: dict[Path_, tuple[int, int]] = {}
-    data = _yaml_plain(node, (), positions, 0)
+    data, size = _yaml_plain(node, (), positions, 0, {})
+    if size > YAML_MAX_NODES:
+        raise DocError(f"YAML expands to more than {YAML_MAX_NODES:,} nodes (alias bomb?)")
     return ConfigDoc(data, positions, "yaml")
 
 
-def _yaml_plain(node: Any, path: Path_, pos: dict[Path_, tuple[int, int]], depth: int) -> Any:
-    if depth > 200:
-        raise DocError("invalid YAML: nesting deeper than 200 levels")
+YAML_MAX_NODES = 200_000  # aliases can expand a small file exponentially ("billion laughs")
+
+
+def _yaml_plain(
+    node: Any, path: Path_, pos: dict[Path_, tuple[int, int]], depth: int, memo: dict[int, tuple[Any, int]]
+) -> tuple[Any, int]:
+    """(plain value, expanded node count). An aliased node is converted once and shared."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    if depth > 100:
+        raise DocError("invalid YAML: nesting deeper than 100 levels")
+    if not isinstance(node, CommentedMap | CommentedSeq):
+        return (str(node) if isinstance(node, str) else node), 1
+    if id(node) in memo:
+        return memo[id(node)]
+    size = 1
     if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
+        out: Any = {}
         for key in node:
             try:
                 ln, col = node.lc.key(key)
                 pos.setdefault(path + (key,), (ln + 1, col + 1))
             except (KeyError, TypeError, AttributeError):
                 pass
-            out[key] = _yaml_plain(node[key], path + (key,), pos, depth + 1)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
+            out[key], n = _yaml_plain(node[key], path + (key,), pos, depth + 1, memo)
+            size += n
+    else:
+        out = []
         for i, item in enumerate(node):
             try:
                 ln, col = node.lc.item(i)
                 pos.setdefault(path + (i,), (ln + 1, col + 1))
             except (KeyError, TypeError, AttributeError):
                 pass
-            items.append(_yaml_plain(item, path + (i,), pos, depth + 1))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    return node
+            value, n = _yaml_plain(item, path + (i,), pos, depth + 1, memo)
+            out.append(value)
+            size += n
+    if size > YAML_MAX_NODES:
+        raise DocError(f"YAML expands to more than {YAML_MAX_NODES:,} nodes (alias bomb?)")
+    memo[id(node)] = (out, size)
+    return out, size
