@@ -200,9 +200,21 @@ ROUTED = 'name = "w"\nroutes = [{ pattern = "a.example.com/*", zone_name = "exam
 
 
 def _lock(version):
+    import json
+
     return (
-        '{"name": "x", "lockfileVersion": 3, "packages": {"": {"devDependencies": {"wrangler": "%s"}},\n'
-        ' "node_modules/wrangler": {"version": "%s", "dev": true}}}\n' % (version, version)
+        json.dumps(
+            {
+                "name": "x",
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"devDependencies": {"wrangler": version}},
+                    "node_modules/wrangler": {"version": version, "dev": True},
+                },
+            },
+            indent=2,
+        )
+        + "\n"
     )
 
 
@@ -267,7 +279,6 @@ def test_plt003_age_is_configurable(repo):
     )
     assert codes(scan(root), "PLT003") == [("PLT003", "wrangler.toml", 2)]
     recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    root2 = repo.__call__ if False else None  # noqa: F841
     assert codes(scan(root, Config(compat_max_age_days=100_000)), "PLT003") == []
     assert recent  # the near miss above: a date inside the allowed age
 
