@@ -271,16 +271,15 @@ def test_plt002(repo):
     assert codes(scan(root), "PLT002") == [("PLT002", "wrangler.toml", 2)]
 
 
-def test_plt003_age_is_configurable(repo):
-    root = repo(
-        {
-            "wrangler.toml": 'name = "w"\ncompatibility_date = "2020-01-01"\n[env.new]\ncompatibility_date = "2099-01-01"\n'
-        }
-    )
-    assert codes(scan(root), "PLT003") == [("PLT003", "wrangler.toml", 2)]
+def test_plt003_age_is_configurable(tmp_path):
+    old = make_repo(tmp_path / "old", {"wrangler.toml": 'name = "w"\ncompatibility_date = "2020-01-01"\n'})
+    assert codes(scan(old), "PLT003") == [("PLT003", "wrangler.toml", 2)]
+    assert codes(scan(old, Config(compat_max_age_days=100_000)), "PLT003") == []
     recent = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    assert codes(scan(root, Config(compat_max_age_days=100_000)), "PLT003") == []
-    assert recent  # the near miss above: a date inside the allowed age
+    new = make_repo(tmp_path / "new", {"wrangler.toml": f'name = "w"\ncompatibility_date = "{recent}"\n'})
+    assert codes(scan(new), "PLT003") == []
+    bad = make_repo(tmp_path / "bad", {"wrangler.toml": 'name = "w"\ncompatibility_date = "someday"\n'})
+    assert codes(scan(bad), "PLT003") == [("PLT003", "wrangler.toml", 2)]
 
 
 def test_plt004_scripts_and_config(repo):

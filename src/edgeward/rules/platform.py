@@ -74,7 +74,7 @@ def public_workers_dev(project: Project) -> Iterator[Hit]:
             strong = bool(explicit) or (pu is None and old_wrangler)
             severity = Severity.HIGH if strong else Severity.MEDIUM
             confidence = Confidence.HIGH if strong else Confidence.MEDIUM
-            line_path = explicit[0] if explicit else routes[0][1]
+            line_path = explicit[0] if explicit else tuple(k for k in routes[0][1] if not isinstance(k, int))
             if not problems:
                 continue
             yield Hit(
