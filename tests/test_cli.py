@@ -292,3 +292,9 @@ def test_markdown_and_text_have_checklist(proj, capsys):
     out = run(capsys, "scan", str(proj), "--no-color")[1]
     assert "Operational checklist" in out and "\033[" not in out
     assert Path(proj / "wrangler.toml").exists()
+
+
+def test_docs_rules_md_is_generated_from_the_code(capsys):
+    """docs/rules.md is `edgeward rules --all --format markdown`: regenerate it when a rule changes."""
+    run(capsys, "rules", "--all", "--format", "markdown")
+    assert (REPO / "docs" / "rules.md").read_text() == capsys.readouterr().out
