@@ -249,7 +249,9 @@ class Battery:
             "error": ex.error,
         }
 
-    def evidence(self, ex: Exchange, extra: str = "", only: str | None = None) -> str:
+    def evidence(
+        self, ex: Exchange, extra: str = "", only: str | None = None, focus: str | None = None
+    ) -> str:
         shown = [
             f"{k}: {self.scrub(v)}"
             for k, v in ex.headers
@@ -259,7 +261,10 @@ class Battery:
         if ex.error:
             resp = f"no answer: {ex.error}"
         else:
-            snippet = " ".join(self.scrub(ex.body.decode("utf-8", "replace")[:160]).split())
+            body = ex.body.decode("utf-8", "replace")
+            at = body.find(focus) if focus else -1
+            window = body[max(0, at - 60) : at + len(focus or "") + 20] if at >= 0 else body[:160]
+            snippet = ("…" if at > 60 else "") + " ".join(self.scrub(window).split())
             resp = f"{ex.status} {ex.reason}".strip() + (f" {snippet}" if snippet else "")
         return f"{req} -> {resp}" + (f"; {extra}" if extra else "")
 
@@ -274,6 +279,7 @@ class Battery:
         confidence: Confidence | None = None,
         extra: str = "",
         only: str | None = None,
+        focus: str | None = None,
         **more: Any,
     ) -> None:
         if confidence is None and not self.reflects:
@@ -282,7 +288,7 @@ class Battery:
             path=ex.url,
             line=1,
             message=message,
-            evidence=self.evidence(ex, extra, only),
+            evidence=self.evidence(ex, extra, only, focus),
             anchor=f"{check.id}:{anchor}",
             confidence=confidence,
             extra={
@@ -388,7 +394,7 @@ class Battery:
         if outcome == "accepted":
             check.outcome = "fail"
             check.detail = why
-            self.finding(code, check, ex, message, anchor=anchor, extra=why)
+            self.finding(code, check, ex, message, anchor=anchor, extra=why, focus=rid)
             return True
         check.outcome = "pass" if outcome == "rejected" else "undecided"
         check.detail = why
@@ -416,6 +422,7 @@ class Battery:
                 "a request without any credentials reached the origin",
                 anchor="no-authorization",
                 extra=why,
+                focus=rid,
             )
         else:
             check.outcome = "pass" if outcome == "rejected" else "undecided"
@@ -485,6 +492,7 @@ class Battery:
                     "secret was accepted: anyone holding the public key can mint tokens",
                     anchor="hs256",
                     extra=why,
+                    focus=rid,
                     encoding=label,
                 )
                 return
@@ -621,6 +629,7 @@ class Battery:
                     anchor=name.lower(),
                     extra=f"canary {canary} sent in {name} came back",
                     only=name,
+                    focus=canary,
                     header=name,
                     variants=[v for v, _, _ in lst],
                 )

@@ -84,7 +84,9 @@ class EchoOrigin:
         return f"http://{self.server.server_address[0]}:{self.port}"
 
     def start(self) -> EchoOrigin:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="echo-origin", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="echo-origin", daemon=True
+        )
         self.thread.start()
         return self
 
