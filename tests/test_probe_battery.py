@@ -304,7 +304,7 @@ def test_cli_baseline_failure_exits_2(fixed, key_file, capsys):
     _, url = fixed(403, body=b"forbidden")
     assert main(["probe", url, "--signing-key", str(key_file)]) == 2
     err = capsys.readouterr().err
-    assert "cannot judge a gateway that rejects a good token" in err
+    assert "cannot judge a gateway that rejects a good request" in err
     assert not re.search(r"eyJ[\w-]{20,}\.[\w-]{20,}", err)  # the token is redacted in the message
 
 
@@ -362,3 +362,17 @@ def test_echo_origin_requires_secret_env(monkeypatch, capsys):
     monkeypatch.delenv("EDGEWARD_ECHO_SECRET", raising=False)
     assert main(["echo-origin", "--require-header", "X-Origin-Auth"]) == 2
     assert "EDGEWARD_ECHO_SECRET" in capsys.readouterr().err
+
+
+def test_gateway_that_wants_a_token_without_key(fixed):
+    """Without --signing-key a 401 baseline is fine: PRB001 is decided, the rest is said to need the key."""
+    srv, url = fixed(401, body=b"token required")
+    result = run_probe(ProbeOptions(url=url, rate_limit=RateLimit(5, 60)))
+    assert result.findings == []
+    outcomes = {c["check"]: c["outcome"] for c in result.checks}
+    assert outcomes["missing-token"] == "pass"
+    assert outcomes["trusted-headers"] == "skipped" and outcomes["rate-limit"] == "skipped"
+    assert srv.seen == 2
+    messages = [n.message for n in result.notes]
+    assert sum("needs --signing-key" in m for m in messages) == 1  # said once for all nine token checks
+    assert {row.item: row.status for row in result.checklist}[11] == "not-verifiable"

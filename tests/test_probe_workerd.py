@@ -53,7 +53,7 @@ def _unavailable(reason: str) -> None:
 def _start(tmp_path: Path, kind: str):
     lab_mod = _lab_module()
     if lab_mod.workerd_binary() is None:
-        _unavailable("workerd is not installed (node_modules/.bin/workerd)")
+        _unavailable("workerd is not installed (no node_modules/.bin/workerd, no $WORKERD_BIN)")
     lab = lab_mod.Lab(lab_mod.write_test_key(tmp_path, kind))
     try:
         lab.start()

@@ -14,6 +14,7 @@ from edgeward import __version__
 from edgeward.checklist import ChecklistRow
 from edgeward.engine import dedupe_fingerprints, make_finding
 from edgeward.findings import Finding, Note
+from edgeward.probe.battery import summarize_open
 from edgeward.rules.registry import catalog, load_all
 
 # checklist item -> the probe rules that give live evidence for it
@@ -63,7 +64,7 @@ def _checklist(checks: list[Any], findings: list[Finding]) -> list[ChecklistRow]
             row.status = "pass"
             row.note = f"live: {len(mine)} check(s) passed: " + ", ".join(c.id for c in mine)
         else:
-            row.note = "not decided live: " + "; ".join(f"{c.id} ({c.detail})" for c in open_)
+            row.note = "not decided live: " + "; ".join(summarize_open(open_))
         rows.append(row)
     return rows
 

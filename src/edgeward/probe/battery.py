@@ -103,6 +103,15 @@ class Check:
         }
 
 
+def summarize_open(checks: list[Check]) -> list[str]:
+    """One line per reason for the checks that were skipped or undecided (the same reason is said once)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for c in checks:
+        if c.code and c.outcome in ("undecided", "skipped"):
+            groups.setdefault((c.outcome, c.detail), []).append(f"{c.code} {c.id}")
+    return [f"{outcome}: {', '.join(ids)}: {detail}" for (outcome, detail), ids in groups.items()]
+
+
 class BaselineFailed(Exception):
     """The gateway rejected a good request: nothing else it answers can be judged."""
 
@@ -346,9 +355,8 @@ class Battery:
                     f"the request budget ({self.max_requests}) ran out during this check; "
                     "raise --max-requests to finish the battery"
                 )
-        undecided = [c for c in self.checks if c.outcome in ("undecided", "skipped")]
-        for c in undecided:
-            self.note(f"{c.code} {c.id}: {c.outcome}: {c.detail}")
+        for line in summarize_open(self.checks):
+            self.note(line)
 
     def baseline(self) -> None:
         check = Check("baseline", "", "valid request")
@@ -357,14 +365,14 @@ class Battery:
         self.baseline_exchange = ex
         self.checks.append(check)
         if ex.error or not (200 <= (ex.status or 0) < 300):
-            what = f"no answer ({ex.error})" if ex.error else f"answered {ex.status} {ex.reason}"
-            if self.opts.signing_key is None:
-                check.outcome = "undecided"
-                check.detail = f"request without a token {what}"
+            what = f"got no answer ({ex.error})" if ex.error else f"was answered {ex.status} {ex.reason}"
+            if self.opts.signing_key is None and not ex.error and (ex.status or 0) < 500:
+                check.outcome = "pass"
+                check.detail = f"the request without a token {what}"
                 self.reflects = None
                 self.note(
-                    f"the gateway {what} to a request without a token; give --signing-key (a test key it "
-                    "trusts) to run the token, header and rate-limit checks"
+                    f"the baseline request without a token {what}; give --signing-key (a test key the "
+                    "gateway trusts) to run the token, header and rate-limit checks"
                 )
                 return
             hint = ""
@@ -373,9 +381,10 @@ class Battery:
                     "; check that the gateway trusts --signing-key (and --kid), and that --issuer, --audience "
                     "and --claim match what it expects"
                 )
+            good = "with a valid token" if self.opts.signing_key else "without a token"
             raise BaselineFailed(
-                f"the baseline request with a valid token {what}: the probe cannot judge a gateway that "
-                f"rejects a good token{hint} (evidence: {self.evidence(ex)})"
+                f"the baseline request {good} {what}: the probe cannot judge a gateway that "
+                f"rejects a good request{hint} (evidence: {self.evidence(ex)})"
             )
         self.reflects = rid in ex.text()
         check.outcome = "pass"
@@ -671,6 +680,12 @@ class Battery:
             if ex.error:
                 check.outcome = "undecided"
                 check.detail = f"no answer during the burst ({ex.error})"
+                return
+            if not 200 <= (ex.status or 0) < 300:
+                check.outcome = "undecided"
+                check.detail = (
+                    f"request {i + 1} of the burst was answered {ex.status}, not served nor limited"
+                )
                 return
         elapsed = time.monotonic() - started
         assert last is not None
