@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from conftest import CASES
 from edgeward.cli import main
 from edgeward.probe import jws, run_probe
 from edgeward.probe.battery import (
@@ -278,7 +279,14 @@ def test_cli_json_contract_and_exit_codes(echo, tmp_path, capsys):
         == 1
     )
     sarif = json.loads((tmp_path / "r.sarif").read_text())
-    assert sarif["runs"][0]["results"][0]["ruleId"] == "PRB001"
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "PRB001"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": echo.url + "/api"}
+    schema = CASES.parent / "schemas" / "sarif-schema-2.1.0.json"
+    if schema.exists():
+        import jsonschema
+
+        jsonschema.validate(sarif, json.loads(schema.read_text()))
     capsys.readouterr()
 
 

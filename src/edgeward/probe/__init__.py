@@ -81,7 +81,7 @@ def run_probe(opts: Any, client: Any = None) -> ProbeResult:
     dedupe_fingerprints(findings)
     order = {c.id: i for i, c in enumerate(battery.checks)}
     findings.sort(key=lambda f: order.get(f.extra.get("check", ""), 99))  # stable: battery order
-    notes = [Note(battery.target.url, kind, message) for kind, message in battery.notes]
+    notes = [Note(None, kind, message) for kind, message in battery.notes]
     outcomes: dict[str, int] = {}
     for c in battery.checks:
         outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
