@@ -193,7 +193,8 @@ def test_non_reflecting_gateway_leaves_header_checks_undecided(fixed, key_file):
     assert {f.code for f in result.findings} == {f"PRB00{n}" for n in range(1, 8)}
     assert all(str(f.confidence) == "medium" for f in result.findings)
     headers = next(c for c in result.checks if c["check"] == "trusted-headers")
-    assert headers["outcome"] == "undecided" and headers["requests"] == 0
+    assert headers["outcome"] == "undecided" and headers["requests"] == 4
+    assert "nothing reflects" in headers["detail"]
     assert any("trusted-headers" in n.message for n in result.notes)
     assert {row.item: row.status for row in result.checklist}[6] == "not-verifiable"
 
@@ -384,3 +385,37 @@ def test_gateway_that_wants_a_token_without_key(fixed):
     messages = [n.message for n in result.notes]
     assert sum("needs --signing-key" in m for m in messages) == 1  # said once for all nine token checks
     assert {row.item: row.status for row in result.checklist}[11] == "not-verifiable"
+
+
+class DropsProbeId(BaseHTTPRequestHandler):
+    """A gateway+origin that drops X-Edgeward-Probe but reflects every other header value."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = "\n".join(
+            f"{k}={v}" for k, v in self.headers.items() if k.lower() != "x-edgeward-probe"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_canary_that_comes_back_is_proof_even_without_reflected_probe_id():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), DropsProbeId)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        opts = ProbeOptions(url=f"http://127.0.0.1:{srv.server_address[1]}/", trusted_headers=["X-User-Id"])
+        result = run_probe(opts)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert result.stats["reflecting_origin"] is False
+    assert codes(result) == [("PRB001", "missing-token"), ("PRB008", "trusted-headers")]
+    spoof = result.findings[1]
+    assert spoof.extra["variants"] == ["as-written", "lower-case", "upper-case", "repeated"]
+    assert str(spoof.confidence) == "medium"

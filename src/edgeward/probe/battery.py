@@ -249,12 +249,12 @@ class Battery:
         }
 
     def response_dict(self, ex: Exchange) -> dict[str, Any]:
-        body = ex.body.decode("utf-8", "replace")
+        body = self.scrub(ex.body.decode("utf-8", "replace"))  # before cutting: no half token escapes
         return {
             "status": ex.status,
             "reason": ex.reason,
             "headers": [[k, self.scrub(v)] for k, v in ex.response_headers[:30]],
-            "body": self.scrub(body[:1000]) + ("…" if len(body) > 1000 else ""),
+            "body": body[:1000] + ("…" if len(body) > 1000 else ""),
             "error": ex.error,
         }
 
@@ -270,10 +270,10 @@ class Battery:
         if ex.error:
             resp = f"no answer: {ex.error}"
         else:
-            body = ex.body.decode("utf-8", "replace")
+            body = self.scrub(ex.body.decode("utf-8", "replace"))
             at = body.find(focus) if focus else -1
             window = body[max(0, at - 60) : at + len(focus or "") + 20] if at >= 0 else body[:160]
-            snippet = ("…" if at > 60 else "") + " ".join(self.scrub(window).split())
+            snippet = ("…" if at > 60 else "") + " ".join(window.split())
             resp = f"{ex.status} {ex.reason}".strip() + (f" {snippet}" if snippet else "")
         return f"{req} -> {resp}" + (f"; {extra}" if extra else "")
 
@@ -394,7 +394,8 @@ class Battery:
         if not self.reflects:
             self.note(
                 "nothing behind the gateway reflects what it receives: acceptance is judged by status only "
-                "and the header checks cannot be decided; run `edgeward echo-origin` behind a staging gateway"
+                "and a header check can only fail, not pass; run `edgeward echo-origin` behind a staging "
+                "gateway"
             )
 
     def _token_check(self, check: Check, token: str, code: str, message: str, anchor: str) -> bool:
@@ -592,13 +593,6 @@ class Battery:
         if self.reflects is None:
             check.detail = "the baseline request was not accepted"
             return
-        if not self.reflects:
-            check.detail = (
-                "nothing reflects the request, so a spoofed header cannot be seen reaching the origin"
-            )
-            check.outcome = "undecided"
-            # still no requests: sending them would prove nothing
-            return
         leaked: dict[str, list[tuple[str, Exchange, str]]] = {}
         decided = 0
         for variant in HEADER_VARIANTS:
@@ -642,6 +636,12 @@ class Battery:
                     header=name,
                     variants=[v for v, _, _ in lst],
                 )
+        elif decided and not self.reflects:
+            check.outcome = "undecided"
+            check.detail = (
+                "no canary came back, but nothing reflects the request, so that proves nothing: put "
+                "`edgeward echo-origin` behind the gateway"
+            )
         elif decided:
             check.outcome = "pass"
             check.detail = (
