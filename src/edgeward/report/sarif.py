@@ -67,13 +67,18 @@ def render_sarif(result: Any) -> str:
             res["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "artifactLocation": (
+                            {"uri": f.path}  # an absolute URL (probe findings) has no base
+                            if "://" in f.path
+                            else {"uri": f.path, "uriBaseId": "SRCROOT"}
+                        ),
                         "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line},
                     }
                 }
             ]
         results.append(res)
-    root_uri = "file://" + str(result.root).rstrip("/") + "/"
+    root = str(result.root)
+    root_uri = (root if "://" in root else "file://" + root.rstrip("/")).rstrip("/") + "/"
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
