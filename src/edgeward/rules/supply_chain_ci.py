@@ -290,6 +290,7 @@ def audit_not_blocking(project: Project) -> Iterator[Hit]:
     if not pipes:
         return
     covered: set[str] = set()
+    weak: set[str] = set()
     for p in pipes:
         for job in p.jobs:
             for st in job.steps:
@@ -305,6 +306,7 @@ def audit_not_blocking(project: Project) -> Iterator[Hit]:
                     ).strip() in ("0", ""):
                         why = "trivy-action exits 0 on findings unless `exit-code: 1` is set"
                     if why:
+                        weak.add(kind)
                         yield Hit(
                             st.file,
                             st.line,
@@ -320,6 +322,7 @@ def audit_not_blocking(project: Project) -> Iterator[Hit]:
                         continue
                     why = _audit_nonblocking(cmd)
                     if why:
+                        weak.add(kind)
                         yield Hit(
                             cmd.file,
                             cmd.line,
@@ -339,7 +342,7 @@ def audit_not_blocking(project: Project) -> Iterator[Hit]:
         "go": "Go (`govulncheck`)",
     }
     for eco in ("npm", "cargo", "go"):
-        if eco in present and eco not in covered:
+        if eco in present and eco not in covered and eco not in weak and "all" not in weak:
             where = _install_site(pipes, eco) or (pipes[0].file, 1)
             yield Hit(
                 where[0],

@@ -272,6 +272,7 @@ def _split_line(line: str) -> list[tuple[int, str, str]]:
             j += 1
             continue
         if c == "#" and (j == 0 or line[j - 1] in " \t;&|") and not depth:
+            n = j
             break
         if not depth:
             op = next((o for o in _OPS if line.startswith(o, j)), None)
@@ -286,8 +287,8 @@ def _split_line(line: str) -> list[tuple[int, str, str]]:
             buf_start = j
         j += 1
     del cur_start
-    if buf_start is not None and line[buf_start:].strip():
-        out.append((buf_start + 1, line[buf_start:].strip(), ""))
+    if buf_start is not None and line[buf_start:n].strip():
+        out.append((buf_start + 1, line[buf_start:n].strip(), ""))
     return out
 
 
