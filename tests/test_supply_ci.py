@@ -30,8 +30,8 @@ def test_split_commands_positions_and_operators():
         (10, 11, "npm audit", "||"),
         (10, 24, "true", ""),
         (11, 1, "echo 'a && b'", ""),
-        (12, 1, "foo    --bar", "|"),
-        (12, 15, "tee x", ""),
+        (12, 1, "foo  --bar", "|"),
+        (12, 14, "tee x", ""),  # column within the joined continuation line
     ]
     assert argv_of("FOO=1 env BAR=2 npx wrangler deploy") == (["npx", "wrangler", "deploy"], {"FOO": "1", "BAR": "2"})
 
