@@ -33,7 +33,10 @@ def test_split_commands_positions_and_operators():
         (12, 1, "foo  --bar", "|"),
         (12, 14, "tee x", ""),  # column within the joined continuation line
     ]
-    assert argv_of("FOO=1 env BAR=2 npx wrangler deploy") == (["npx", "wrangler", "deploy"], {"FOO": "1", "BAR": "2"})
+    assert argv_of("FOO=1 env BAR=2 npx wrangler deploy") == (
+        ["npx", "wrangler", "deploy"],
+        {"FOO": "1", "BAR": "2"},
+    )
 
 
 def test_workflow_steps_scripts_and_package_json_followed(tmp_path):
@@ -91,7 +94,10 @@ def test_gitlab_extends_and_anchors(tmp_path):
     assert sorted(jobs) == ["audit", "deploy"]
     assert jobs["audit"].allow_failure and jobs["audit"].allow_failure_line == 6
     assert [(c.line, c.text) for c in jobs["audit"].commands()] == [(5, "npm audit")]
-    assert [(c.line, c.text) for c in jobs["deploy"].commands()] == [(2, "npm ci"), (14, "npx wrangler deploy")]
+    assert [(c.line, c.text) for c in jobs["deploy"].commands()] == [
+        (2, "npm ci"),
+        (14, "npx wrangler deploy"),
+    ]
 
 
 def test_yaml_alias_bomb_is_a_note(tmp_path):
@@ -292,7 +298,9 @@ def test_sup011_deploy_without_provenance_and_near_miss(tmp_path):
     assert found(scan(tmp_path / "a", {".github/workflows/d.yml": base}), "SUP011") == [
         ("SUP011", ".github/workflows/d.yml", 7)
     ]
-    attested = base + "      - uses: actions/attest-build-provenance@977bb373ede98d70efdf65b84cb5f73e068dcc2a\n"
+    attested = (
+        base + "      - uses: actions/attest-build-provenance@977bb373ede98d70efdf65b84cb5f73e068dcc2a\n"
+    )
     assert found(scan(tmp_path / "b", {".github/workflows/d.yml": attested}), "SUP011") == []
 
 

@@ -39,7 +39,8 @@ def previous_lock(project: Project, rel: str) -> LockInfo | None:
         return None
     raw = _git(project.root, "show", f"HEAD:./{rel}")
     if raw is None:
-        return None
+        info = project.files.get(rel)
+        return LockInfo(rel, "empty") if info is not None and info.tracked is False else None
     text = raw.decode("utf-8", "replace")
     if not text:
         info = project.files.get(rel)
