@@ -64,7 +64,7 @@ def test_obs002_terraform_json_and_curl(tmp_path):
     assert found(run_scan(root), "OBS002") == [
         ("OBS002", "infra/job.json", 5),
         ("OBS002", "infra/logpush.tf", 6),
-        ("OBS002", "infra/logpush.tf", 14),  # RayID is not a workers_trace_events field
+        ("OBS002", "infra/logpush.tf", 15),  # RayID is not a workers_trace_events field
         ("OBS002", "scripts/logpush.sh", 2),
     ]
 
