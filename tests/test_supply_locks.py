@@ -415,3 +415,16 @@ def test_previous_lock_untracked(tmp_path):
     res = run_scan(root)
     assert [str(f.severity) for f in res.findings if f.code == "SUP007"] == ["medium"]
     git(root, "add", "-A")
+
+
+def test_entry_cap_gives_a_note(tmp_path, monkeypatch):
+    import edgeward.workspace.lockfiles as lf
+
+    monkeypatch.setattr(lf, "MAX_ENTRIES", 50)
+    body = ",".join(f'"node_modules/p{i}": {{"version": "1.0.{i}"}}' for i in range(200))
+    root = make_repo(
+        tmp_path / "r", {"package-lock.json": '{"lockfileVersion": 3, "packages": {' + body + "}}"}
+    )
+    p = Project.load(root)
+    assert sum(len(v) for v in read(p, "package-lock.json").values()) == 50
+    assert any(n.kind == "skipped" and n.path == "package-lock.json" for n in p.notes)

@@ -52,10 +52,13 @@ class LockInfo:
     workspaces: list[str] = field(default_factory=list)
     version: str = ""
 
+    count: int = 0
+
     def add(self, pkg: Locked) -> bool:
-        n = sum(len(v) for v in self.packages.values()) if len(self.packages) % 4096 == 0 else 0
-        if n > MAX_ENTRIES:
+        """Add an entry; False (and nothing added) once MAX_ENTRIES entries were read."""
+        if self.count >= MAX_ENTRIES:
             return False
+        self.count += 1
         self.packages.setdefault(pkg.name, []).append(pkg)
         return True
 
