@@ -429,7 +429,8 @@ def _bun(project: Project, rel: str) -> LockInfo:
         return info
     data = doc.data
     info.version = str(data.get("lockfileVersion", ""))
-    trusted = {t for t in data.get("trustedDependencies") or [] if isinstance(t, str)}
+    td = data.get("trustedDependencies")
+    trusted = {t for t in td if isinstance(t, str)} if isinstance(td, list) else set()
     ws = data.get("workspaces")
     if isinstance(ws, dict):
         for wdir, meta in ws.items():
