@@ -347,3 +347,19 @@ def test_sec010_near_miss_debug_without_artifact(tmp_path):
                   path: dist/
     """
     assert found(scan(tmp_path, {".github/workflows/d.yml": wf}), "SEC010") == []
+
+
+def test_sup004_floating_rust_toolchain_action(tmp_path):
+    wf = """\
+        on: push
+        jobs:
+          d:
+            runs-on: x
+            steps:
+              - uses: dtolnay/rust-toolchain@stable
+              - uses: dtolnay/rust-toolchain@1.83.0
+    """
+    files = {".github/workflows/d.yml": wf}
+    assert found(scan(tmp_path / "a", files), "SUP004") == [("SUP004", ".github/workflows/d.yml", 6)]
+    pinned = {**files, "rust-toolchain.toml": '[toolchain]\nchannel = "1.83.0"\n'}
+    assert found(scan(tmp_path / "b", pinned), "SUP004") == []
