@@ -363,3 +363,23 @@ def test_sup004_floating_rust_toolchain_action(tmp_path):
     assert found(scan(tmp_path / "a", files), "SUP004") == [("SUP004", ".github/workflows/d.yml", 6)]
     pinned = {**files, "rust-toolchain.toml": '[toolchain]\nchannel = "1.83.0"\n'}
     assert found(scan(tmp_path / "b", pinned), "SUP004") == []
+
+
+def test_gitlab_install_with_deploy_variable(tmp_path):
+    gl = """\
+        variables:
+          CLOUDFLARE_API_TOKEN: $CF_DEPLOY_TOKEN
+        deploy:
+          script:
+            - npm install
+            - pnpm install --frozen-lockfile=false
+            - npx wrangler deploy
+        audit:
+          script:
+            - npm audit
+          allow_failure: true
+    """
+    result = scan(tmp_path, {".gitlab-ci.yml": gl})
+    assert found(result, "SUP002") == [("SUP002", ".gitlab-ci.yml", 5), ("SUP002", ".gitlab-ci.yml", 6)]
+    assert {f.line: str(f.severity) for f in result.findings if f.code == "SUP002"} == {5: "high", 6: "high"}
+    assert found(result, "SUP003") == [("SUP003", ".gitlab-ci.yml", 10)]

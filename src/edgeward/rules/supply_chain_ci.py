@@ -119,6 +119,8 @@ def unlocked_install(project: Project, cmd: Command) -> str | None:
         if sub in ("install", "i"):
             if cmd.has("--no-frozen-lockfile", "--fix-lockfile"):
                 return "`pnpm install --no-frozen-lockfile` lets the lockfile change"
+            if "--frozen-lockfile=false" in cmd.argv:
+                return "`pnpm install --frozen-lockfile=false` lets the lockfile change"
             if cmd.has("--frozen-lockfile") or in_ci:
                 return None  # pnpm freezes the lockfile by default in CI
             return "`pnpm install` outside CI may rewrite pnpm-lock.yaml; use `--frozen-lockfile`"
@@ -444,8 +446,8 @@ def unpinned_edge_tooling_ci(project: Project) -> Iterator[Hit]:
                     yield Hit(
                         st.file,
                         st.line,
-                        f"`{st.uses}` without `wranglerVersion`: the action installs whatever wrangler it "
-                        f"defaults to ({why})",
+                        f"`{st.uses}` without `wranglerVersion`: the action installs its own built-in default "
+                        f"wrangler release ({why})",
                         evidence=st.uses or "",
                         anchor=f"{job.key}:wrangler-action",
                     )

@@ -800,12 +800,20 @@ def job_deploy_credentials(job: Job) -> list[tuple[str, int, str]]:
     pipe = job.pipeline
     if pipe is not None:
         for k, v in pipe.env.items():
+            if pipe.platform == "gitlab":
+                if deploy_secret(k) and str(v).strip():
+                    out.append((k, pipe.env_lines.get(k, 1), "workflow"))
+                continue
             for s in secret_names(v):
                 if deploy_secret(s) or deploy_secret(k):
                     out.append((s, pipe.env_lines.get(k, 1), "workflow"))
     for k, v in job.env.items():
-        names = secret_names(v) if job.platform != "gitlab" else []
-        for s in names:
+        if job.platform == "gitlab":
+            # GitLab variables are `$NAME` references to CI/CD variables: the key names the credential
+            if deploy_secret(k) and str(v).strip():
+                out.append((k, job.env_lines.get(k, job.line), "job"))
+            continue
+        for s in secret_names(v):
             if deploy_secret(s) or deploy_secret(k):
                 out.append((s, job.env_lines.get(k, job.line), "job"))
     if job.secrets_inherit:
