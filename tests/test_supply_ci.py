@@ -383,3 +383,10 @@ def test_gitlab_install_with_deploy_variable(tmp_path):
     assert found(result, "SUP002") == [("SUP002", ".gitlab-ci.yml", 5), ("SUP002", ".gitlab-ci.yml", 6)]
     assert {f.line: str(f.severity) for f in result.findings if f.code == "SUP002"} == {5: "high", 6: "high"}
     assert found(result, "SUP003") == [("SUP003", ".gitlab-ci.yml", 10)]
+
+
+def test_sup002_wrangler_jsonc_build_command(tmp_path):
+    files = {
+        "w/wrangler.jsonc": '{\n  "name": "w",\n  // build first\n  "build": {"command": "npm install && npm run build"}\n}\n'
+    }
+    assert found(scan(tmp_path, files), "SUP002") == [("SUP002", "w/wrangler.jsonc", 4)]

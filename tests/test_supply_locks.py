@@ -428,3 +428,20 @@ def test_entry_cap_gives_a_note(tmp_path, monkeypatch):
     p = Project.load(root)
     assert sum(len(v) for v in read(p, "package-lock.json").values()) == 50
     assert any(n.kind == "skipped" and n.path == "package-lock.json" for n in p.notes)
+
+
+def test_sup010_npm_workspace_member_uses_its_nested_copy(tmp_path):
+    lock = (
+        '{"lockfileVersion": 3, "packages": {"": {"workspaces": ["api"]}, '
+        '"api": {"dependencies": {"hono": "^3.0.0"}}, '
+        '"node_modules/hono": {"version": "4.12.2"}, '
+        '"api/node_modules/hono": {"version": "3.12.0"}}}\n'
+    )
+    files = {
+        "package-lock.json": lock,
+        "api/package.json": '{"name": "api", "dependencies": {"hono": "^3.0.0"}}\n',
+    }
+    assert found(run_scan(make_repo(tmp_path / "r", files)), "SUP010") == []
+    bad = lock.replace('"version": "3.12.0"', '"version": "4.0.0"')
+    files["package-lock.json"] = bad
+    assert found(run_scan(make_repo(tmp_path / "s", files)), "SUP010") == [("SUP010", "api/package.json", 1)]

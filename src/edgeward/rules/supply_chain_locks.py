@@ -284,16 +284,15 @@ def _importer(lock: str, manifest: str) -> str | None:
 
 
 def _npm_installed(info: LockInfo, importer: str, name: str) -> Locked | None:
+    """The copy of `name` that npm installs for an importer: its own nested copy, else the hoisted one."""
     entries = info.packages.get(name) or []
-    nested = f"{importer}/node_modules/{name}" if importer else None
-    lines = {e.line: e for e in entries}
-    del lines
-    # npm v2/v3 keys are not kept; prefer the hoisted copy (first entry), which `npm ci` installs for the root
-    if nested:
+    want = [f"{importer}/node_modules/{name}"] if importer else []
+    want.append(f"node_modules/{name}")
+    for key in want:
         for e in entries:
-            if e.resolved and nested in e.resolved:
+            if e.path == key:
                 return e
-    return entries[0] if entries else None
+    return None if any(e.path for e in entries) else (entries[0] if entries else None)
 
 
 @rule("SUP010", "lockfile-drift", severity="medium", checklist=[7])

@@ -770,8 +770,11 @@ def build_commands(project: Project) -> list[Command]:
                 out += b.commands_of(
                     value, info.path, doc.line(("scripts", key)), cwd=info.dir, origin="fastly.toml"
                 )
-    for info in sorted(project.glob("wrangler*.toml"), key=lambda f: f.path):
-        doc = project.data(info.path, load_toml, "wrangler configuration")
+    for info in sorted(
+        project.glob("wrangler*.toml", "wrangler*.json", "wrangler*.jsonc"), key=lambda f: f.path
+    ):
+        loader = load_toml if info.name.endswith(".toml") else load_jsonc
+        doc = project.data(info.path, loader, "wrangler configuration")
         cmd = doc.get(("build", "command")) if doc else None
         if isinstance(cmd, str):
             out += b.commands_of(

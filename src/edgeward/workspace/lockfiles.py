@@ -36,6 +36,7 @@ class Locked:
     has_install_script: bool = False
     resolved: str = ""  # where it comes from, as the lockfile says (URL, git spec, path)
     ecosystem: str = "npm"  # npm, cargo, go
+    path: str = ""  # npm v2/v3: the `packages` key (`node_modules/a/node_modules/b`)
 
 
 @dataclass
@@ -169,6 +170,8 @@ def _npm(project: Project, rel: str) -> LockInfo:
                     meta.get("integrity") if isinstance(meta.get("integrity"), str) else None,
                     bool(meta.get("hasInstallScript")),
                     resolved,
+                    "npm",
+                    key,
                 )
             )
             if not ok:
