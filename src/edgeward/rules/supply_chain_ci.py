@@ -740,7 +740,7 @@ def _provenance(p: Pipeline) -> bool:
     return False
 
 
-@rule("SUP011", "unsigned-artifact", severity="low", checklist=[9], confidence="medium")
+@rule("SUP011", "unsigned-artifact", severity="low", confidence="medium")
 def unsigned_artifact(project: Project) -> Iterator[Hit]:
     """A deploy pipeline that uploads a build with no signature or provenance step.
 

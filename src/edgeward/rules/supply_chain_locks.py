@@ -211,7 +211,7 @@ def osv_database(project: Project) -> Database:
     return db
 
 
-@rule("SUP009", "known-vulnerable-dependency", severity="high", checklist=[7, 8])
+@rule("SUP009", "known-vulnerable-dependency", severity="high", checklist=[8])
 def known_vulnerable_dependency(project: Project) -> Iterator[Hit]:
     """A locked package version that a published advisory (OSV) covers.
 
