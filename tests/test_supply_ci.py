@@ -390,3 +390,18 @@ def test_sup002_wrangler_jsonc_build_command(tmp_path):
         "w/wrangler.jsonc": '{\n  "name": "w",\n  // build first\n  "build": {"command": "npm install && npm run build"}\n}\n'
     }
     assert found(scan(tmp_path, files), "SUP002") == [("SUP002", "w/wrangler.jsonc", 4)]
+
+
+def test_composite_action_commands(tmp_path):
+    action = """\
+        name: setup
+        runs:
+          using: composite
+          steps:
+            - run: npm install
+              shell: bash
+            - uses: actions/setup-node@v4
+    """
+    assert found(scan(tmp_path, {".github/actions/setup/action.yml": action}), "SUP002") == [
+        ("SUP002", ".github/actions/setup/action.yml", 5)
+    ]
