@@ -445,3 +445,36 @@ def test_sup010_npm_workspace_member_uses_its_nested_copy(tmp_path):
     bad = lock.replace('"version": "3.12.0"', '"version": "4.0.0"')
     files["package-lock.json"] = bad
     assert found(run_scan(make_repo(tmp_path / "s", files)), "SUP010") == [("SUP010", "api/package.json", 1)]
+
+
+def test_sup009_local_records_for_wrangler_and_hono_prereleases(tmp_path):
+    d = tmp_path / "osv" / "npm"
+    d.mkdir(parents=True)
+    recs = {
+        "TEST-WRANGLER": ("wrangler", [{"introduced": "3.0.0"}, {"fixed": "3.19.0"}]),
+        "TEST-HONO": ("hono", [{"introduced": "4.0.0-rc.1"}, {"fixed": "4.11.4"}]),
+    }
+    for rid, (name, events) in recs.items():
+        rec = {
+            "id": rid,
+            "affected": [
+                {
+                    "package": {"ecosystem": "npm", "name": name},
+                    "ranges": [{"type": "SEMVER", "events": events}],
+                }
+            ],
+        }
+        (d / f"{rid}.json").write_text(json.dumps(rec))
+    lock = (
+        '{"lockfileVersion": 3, "packages": {\n'
+        '"node_modules/wrangler": {"version": "3.19.0-beta.1"},\n'
+        '"node_modules/hono": {"version": "4.0.0-rc.2"},\n'
+        '"a/node_modules/hono": {"version": "4.0.0-beta.9"},\n'
+        '"b/node_modules/hono": {"version": "3.12.0"},\n'
+        '"c/node_modules/wrangler": {"version": "3.19.0"}}}\n'
+    )
+    root = make_repo(tmp_path / "r", {"package-lock.json": lock})
+    assert found(scan(root, Config(osv_db=str(tmp_path / "osv"))), "SUP009") == [
+        ("SUP009", "package-lock.json", 2),  # 3.19.0-beta.1 sorts before the 3.19.0 fix
+        ("SUP009", "package-lock.json", 3),  # 4.0.0-rc.2 is after 4.0.0-rc.1
+    ]
