@@ -405,3 +405,22 @@ def test_composite_action_commands(tmp_path):
     assert found(scan(tmp_path, {".github/actions/setup/action.yml": action}), "SUP002") == [
         ("SUP002", ".github/actions/setup/action.yml", 5)
     ]
+
+
+def test_sup004_fastly_build_and_deploy_subactions_need_no_version(tmp_path):
+    wf = """\
+        on: push
+        jobs:
+          d:
+            runs-on: x
+            steps:
+              - uses: fastly/compute-actions/setup@a4fd7f4a9e8ea3c3a7ba5e5ac6ee0bfce4c4ac04
+                with:
+                  cli_version: 11.3.0
+              - uses: fastly/compute-actions/build@a4fd7f4a9e8ea3c3a7ba5e5ac6ee0bfce4c4ac04
+              - uses: fastly/compute-actions/deploy@a4fd7f4a9e8ea3c3a7ba5e5ac6ee0bfce4c4ac04
+              - uses: fastly/compute-actions@a4fd7f4a9e8ea3c3a7ba5e5ac6ee0bfce4c4ac04
+    """
+    assert found(scan(tmp_path, {".github/workflows/d.yml": wf}), "SUP004") == [
+        ("SUP004", ".github/workflows/d.yml", 11)
+    ]

@@ -232,7 +232,7 @@ def _osv_dir(tmp_path) -> Path:
         ],
     }
     (d / "TEST-2026-1.json").write_text(json.dumps(rec))
-    (tmp_path / "osv" / "broken.json").write_text("{")
+    (tmp_path / "osv" / "broken.json").write_text('{"affected": [{"package": {"name": "left-pad"')
     return tmp_path / "osv"
 
 
@@ -478,3 +478,24 @@ def test_sup009_local_records_for_wrangler_and_hono_prereleases(tmp_path):
         ("SUP009", "package-lock.json", 2),  # 3.19.0-beta.1 sorts before the 3.19.0 fix
         ("SUP009", "package-lock.json", 3),  # 4.0.0-rc.2 is after 4.0.0-rc.1
     ]
+
+
+def test_osv_zip_export(tmp_path):
+    import zipfile
+
+    rec = {
+        "id": "Z-1",
+        "affected": [
+            {
+                "package": {"ecosystem": "npm", "name": "left-pad"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}],
+            }
+        ],
+    }
+    other = {"id": "Z-2", "affected": [{"package": {"ecosystem": "npm", "name": "unrelated"}}]}
+    (tmp_path / "osv").mkdir()
+    with zipfile.ZipFile(tmp_path / "osv" / "all.zip", "w") as z:
+        z.writestr("Z-1.json", json.dumps(rec))
+        z.writestr("Z-2.json", json.dumps(other))
+    db = load_dir(tmp_path / "osv", {"left-pad"})
+    assert db.count == 1 and [a.id for a in db.affected("npm", "left-pad", "1.2.0")] == ["Z-1"]

@@ -108,6 +108,21 @@ def _audit(project: Project) -> str | None:
     return None
 
 
+def _tooling_in_ci(project: Project) -> str | None:
+    """A CI step that runs wrangler or the Fastly CLI (whose pinning SUP004/SUP005 then checked)."""
+    from edgeward.workspace.ci import pipelines
+
+    for p in project.fact(pipelines):
+        for j in p.jobs:
+            for st in j.steps:
+                if st.action in ("cloudflare/wrangler-action",) or st.action.startswith("fastly/compute-actions"):
+                    return f"edge tooling in CI: `{st.uses}` ({p.file}:{st.line})"
+                for c in st.commands:
+                    if "wrangler" in c.argv[:3] or c.program == "fastly" or "@fastly/cli" in c.text:
+                        return f"edge tooling in CI: `{c.text}` ({c.file}:{c.line})"
+    return None
+
+
 def _monitoring(project: Project) -> str | None:
     from edgeward.rules.supply_chain_monitoring import OTHER_MONITORS, _renovate
 
@@ -180,7 +195,7 @@ ITEMS: dict[int, Item] = {
     9: Item(
         ("SUP004", "SUP005"),
         ("workers", "fastly"),
-        _ci,
+        _tooling_in_ci,
         "check that wrangler and Fastly CLI versions are pinned in CI",
     ),
     10: Item(

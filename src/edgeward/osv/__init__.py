@@ -13,6 +13,7 @@ Three sources, chosen by the user:
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -166,7 +167,17 @@ def builtin() -> Database:
     return db
 
 
-def load_dir(path: str | Path) -> Database:
+_NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _wanted(raw: str, wanted: set[str] | None) -> bool:
+    """Cheap pre-filter: only parse records that name a package we look for."""
+    return wanted is None or any(m.group(1) in wanted for m in _NAME.finditer(raw))
+
+
+def load_dir(path: str | Path, wanted: set[str] | None = None) -> Database:
+    """Every OSV record below `path` (JSON files and zip exports); with `wanted`, only records that name one
+    of those packages are parsed (a full npm export has hundreds of thousands)."""
     root = Path(path)
     db = Database(f"local OSV export {root}")
     if not root.is_dir():
@@ -180,7 +191,9 @@ def load_dir(path: str | Path) -> Database:
             continue
         if f.suffix == ".json":
             try:
-                db.add(json.loads(f.read_text(encoding="utf-8")), str(f))
+                raw = f.read_text(encoding="utf-8")
+                if _wanted(raw, wanted):
+                    db.add(json.loads(raw), str(f))
             except (OSError, ValueError) as exc:
                 db.problems.append(f"{f}: unreadable OSV record ({exc})")
         elif f.suffix == ".zip":
@@ -189,7 +202,9 @@ def load_dir(path: str | Path) -> Database:
                     for info in z.infolist():
                         if info.filename.endswith(".json") and info.file_size < 5_000_000:
                             try:
-                                db.add(json.loads(z.read(info)), f"{f}:{info.filename}")
+                                raw = z.read(info).decode("utf-8", "replace")
+                                if _wanted(raw, wanted):
+                                    db.add(json.loads(raw), f"{f}:{info.filename}")
                             except ValueError as exc:
                                 db.problems.append(f"{f}:{info.filename}: {exc}")
             except (OSError, zipfile.BadZipFile) as exc:

@@ -451,7 +451,11 @@ def unpinned_edge_tooling_ci(project: Project) -> Iterator[Hit]:
                         evidence=st.uses or "",
                         anchor=f"{job.key}:wrangler-action",
                     )
-                elif a.startswith("fastly/compute-actions") or a == "softprops/setup-fastly-cli":
+                elif a in (
+                    "fastly/compute-actions",
+                    "fastly/compute-actions/setup",
+                    "softprops/setup-fastly-cli",
+                ):
                     key = "version" if a == "softprops/setup-fastly-cli" else "cli_version"
                     ver = str(st.with_.get(key, "") or "")
                     if _exact_spec(ver):

@@ -202,7 +202,8 @@ def osv_database(project: Project) -> Database:
         path = Path(cfg.osv_db)
         if not path.is_absolute() and not path.is_dir() and (project.root / path).is_dir():
             path = project.root / path
-        db = load_dir(path)
+        wanted = {p.name for lock in lockfiles(project) for p in lock_info(project, lock).all()}
+        db = load_dir(path, wanted)
     else:
         db = builtin()
     for problem in db.problems[:20]:
