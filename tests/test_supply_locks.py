@@ -499,3 +499,15 @@ def test_osv_zip_export(tmp_path):
         z.writestr("Z-2.json", json.dumps(other))
     db = load_dir(tmp_path / "osv", {"left-pad"})
     assert db.count == 1 and [a.id for a in db.affected("npm", "left-pad", "1.2.0")] == ["Z-1"]
+
+
+def test_locked_version_prefers_the_hoisted_copy(tmp_path):
+    from edgeward.workspace.lockfiles import locked_version
+
+    lock = (
+        '{"lockfileVersion": 3, "packages": {'
+        '"node_modules/@cloudflare/vitest-pool-workers/node_modules/wrangler": {"version": "3.0.0"}, '
+        '"node_modules/wrangler": {"version": "4.164.0"}}}\n'
+    )
+    p = Project.load(make_repo(tmp_path / "r", {"package-lock.json": lock}))
+    assert locked_version(p, "package-lock.json", "wrangler").version == "4.164.0"

@@ -591,7 +591,8 @@ def locked_version(project: Project, lockfile: str | None, name: str) -> Locked 
     if not lockfile:
         return None
     entries = read(project, lockfile).get(name) or []
-    return entries[0] if entries else None
+    hoisted = [e for e in entries if e.path == f"node_modules/{name}"]
+    return (hoisted or entries or [None])[0]
 
 
 _EXACT_NPM = re.compile(r"^=?v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
