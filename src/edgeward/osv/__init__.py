@@ -63,10 +63,13 @@ class Database:
 
     def affected(self, ecosystem: str, name: str, version: str) -> list[Advisory]:
         eco = ECOSYSTEMS.get(ecosystem, ecosystem)
+        recs = self.records.get((eco, name))
+        if not recs:
+            return []
         v = parse(version)
         out: list[Advisory] = []
         seen: set[str] = set()
-        for rec in self.records.get((eco, name), []):
+        for rec in recs:
             for aff in rec.get("affected") or []:
                 pkg = aff.get("package") or {}
                 if pkg.get("name") != name or str(pkg.get("ecosystem", "")).split(":")[0] != eco:
