@@ -511,3 +511,14 @@ def test_locked_version_prefers_the_hoisted_copy(tmp_path):
     )
     p = Project.load(make_repo(tmp_path / "r", {"package-lock.json": lock}))
     assert locked_version(p, "package-lock.json", "wrangler").version == "4.164.0"
+
+
+def test_sup007_new_in_last_commit(tmp_path):
+    old = '{"lockfileVersion": 3, "packages": {"node_modules/esbuild": {"version": "0.21.5", "hasInstallScript": true}}}\n'
+    root = make_repo(tmp_path / "r", {"package-lock.json": old})
+    new = old.replace("}}}", '}, "node_modules/evil": {"version": "1.0.0", "hasInstallScript": true}}}')
+    (root / "package-lock.json").write_text(new)
+    git(root, "commit", "-qam", "add evil")
+    res = run_scan(root)
+    sev = sorted((f.message.split("`")[1], str(f.severity)) for f in res.findings if f.code == "SUP007")
+    assert sev == [("esbuild", "low"), ("evil", "medium")]

@@ -115,7 +115,9 @@ def _tooling_in_ci(project: Project) -> str | None:
     for p in project.fact(pipelines):
         for j in p.jobs:
             for st in j.steps:
-                if st.action in ("cloudflare/wrangler-action",) or st.action.startswith("fastly/compute-actions"):
+                if st.action in ("cloudflare/wrangler-action",) or st.action.startswith(
+                    "fastly/compute-actions"
+                ):
                     return f"edge tooling in CI: `{st.uses}` ({p.file}:{st.line})"
                 for c in st.commands:
                     if "wrangler" in c.argv[:3] or c.program == "fastly" or "@fastly/cli" in c.text:

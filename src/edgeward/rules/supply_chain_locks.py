@@ -34,20 +34,30 @@ def _lock_dir(rel: str) -> str:
 
 
 def previous_lock(project: Project, rel: str) -> LockInfo | None:
-    """The lockfile as committed at HEAD (None outside git or when HEAD has no such file)."""
+    """The lockfile before "this change": the committed version when the working copy differs from HEAD
+    (an uncommitted change), else the version in HEAD's first parent (the last commit, or the base branch of
+    a pull-request merge commit). An empty LockInfo when the file did not exist there; None when that cannot
+    be told (no git, no parent commit)."""
     if not project.is_git:
         return None
-    raw = _git(project.root, "show", f"HEAD:./{rel}")
-    if raw is None:
-        info = project.files.get(rel)
-        return LockInfo(rel, "empty") if info is not None and info.tracked is False else None
-    text = raw.decode("utf-8", "replace")
-    if not text:
-        info = project.files.get(rel)
-        if info is None or info.tracked is False:
-            return LockInfo(rel, "empty")  # not in HEAD at all: every package is new
-    if text == project.text(rel, max_bytes=200 * 1024 * 1024):
-        return lock_info(project, rel)
+    info = project.files.get(rel)
+    current = project.text(rel, max_bytes=200 * 1024 * 1024)
+    head = _git(project.root, "show", f"HEAD:./{rel}")
+    if head is None or head.decode("utf-8", "replace") != current:
+        if head is None:
+            has_head = _git(project.root, "rev-parse", "--verify", "-q", "HEAD")
+            return LockInfo(rel, "empty") if has_head and info is not None and info.tracked is False else None
+        return _shadow(project, rel, head.decode("utf-8", "replace"))
+    if not _git(project.root, "rev-parse", "--verify", "-q", "HEAD^"):
+        return None
+    parent = _git(project.root, "show", f"HEAD^:./{rel}")
+    if parent is None:
+        return LockInfo(rel, "empty")
+    return _shadow(project, rel, parent.decode("utf-8", "replace"))
+
+
+def _shadow(project: Project, rel: str, text: str) -> LockInfo:
+    """Read another version of a lockfile with the same reader."""
     shadow = Project(project.root, {rel: FileInfo(rel, len(text))}, [], False, project.max_text_bytes)
     shadow._text[rel] = text
     return lock_info(shadow, rel)
@@ -68,7 +78,9 @@ def install_script_dependency(project: Project) -> Iterator[Hit]:
 
     What it finds: every package a lockfile marks as running lifecycle scripts on install (npm
     `hasInstallScript`, pnpm `requiresBuild`, bun `trustedDependencies`). A package that is new to the lockfile
-    in this change (not in the lockfile committed at HEAD) is reported with a higher severity; with
+    in this change — compared with the committed lockfile when the working copy has uncommitted changes, else
+    with the lockfile of HEAD's first parent (for a pull-request merge commit: the base branch) — is reported
+    with a higher severity; with
     `ignore-scripts=true` in `.npmrc` (or `enableScripts: false` for yarn) the finding is informational.
 
     Why it matters: `preinstall` / `install` / `postinstall` scripts run with the installing user's rights and
