@@ -522,3 +522,17 @@ def test_sup007_new_in_last_commit(tmp_path):
     res = run_scan(root)
     sev = sorted((f.message.split("`")[1], str(f.severity)) for f in res.findings if f.code == "SUP007")
     assert sev == [("esbuild", "low"), ("evil", "medium")]
+
+
+def test_pnpm_v5_keys(tmp_path):
+    text = (
+        "lockfileVersion: 5.4\n\nspecifiers:\n  hono: ^4.0.0\n\ndependencies:\n  hono: 4.0.1\n\npackages:\n\n"
+        "  /hono/4.0.1:\n    resolution: {integrity: sha512-x}\n    dev: false\n\n"
+        "  /@scope/ui/1.2.0_react@18.2.0:\n    resolution: {integrity: sha512-y}\n    requiresBuild: true\n"
+    )
+    p = Project.load(make_repo(tmp_path / "r", {"pnpm-lock.yaml": text}))
+    assert lock_info(p, "pnpm-lock.yaml").importers == {"": {"hono": "^4.0.0"}}
+    assert _rows(p, "pnpm-lock.yaml") == [
+        ("@scope/ui", "1.2.0", 15, "registry", True),
+        ("hono", "4.0.1", 11, "registry", False),
+    ]

@@ -321,7 +321,7 @@ def _pnpm(project: Project, rel: str) -> LockInfo:
         m = _PNPM_PKG_KEY.match(pkg_key)
         if not m:
             return True
-        name, version = m.group(1), m.group(2)
+        name, version = m.group(1), m.group(2).split("_", 1)[0]  # v5 peer suffix: 1.0.0_react@18.2.0
         res = pkg.get("resolution", "")
         integrity = None
         im = re.search(r"integrity:\s*([^,}\s]+)", res)
