@@ -424,3 +424,18 @@ def test_sup004_fastly_build_and_deploy_subactions_need_no_version(tmp_path):
     assert found(scan(tmp_path, {".github/workflows/d.yml": wf}), "SUP004") == [
         ("SUP004", ".github/workflows/d.yml", 11)
     ]
+
+
+def test_sec010_gitlab_debug_log_artifact(tmp_path):
+    gl = """\
+        deploy:
+          variables:
+            WRANGLER_LOG: debug
+          script:
+            - npx wrangler deploy
+          artifacts:
+            when: always
+            paths:
+              - wrangler-debug.log
+    """
+    assert found(scan(tmp_path, {".gitlab-ci.yml": gl}), "SEC010") == [("SEC010", ".gitlab-ci.yml", 3)]

@@ -536,3 +536,15 @@ def test_pnpm_v5_keys(tmp_path):
         ("@scope/ui", "1.2.0", 15, "registry", True),
         ("hono", "4.0.1", 11, "registry", False),
     ]
+
+
+def test_sup010_pnpm_workspace_specifier_drift(tmp_path):
+    files = {
+        "pnpm-lock.yaml": (FIX / "pnpm-v9.yaml").read_text(),
+        "package.json": '{"name": "root", "devDependencies": {"wrangler": "4.164.0"}}\n',
+        "packages/api/package.json": '{\n  "name": "api",\n  "dependencies": {\n    "hono": "^4.12.0",\n'
+        '    "shared": "workspace:*"\n  }\n}\n',
+    }
+    assert found(run_scan(make_repo(tmp_path / "r", files)), "SUP010") == [
+        ("SUP010", "packages/api/package.json", 4)
+    ]
