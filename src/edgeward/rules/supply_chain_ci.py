@@ -23,7 +23,7 @@ from edgeward.workspace.manifests import declared
 from edgeward.workspace.project import Project
 from edgeward.workspace.units import LOCKFILES_FOR
 
-SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 EDGE_CLIS = {"wrangler": "wrangler", "@fastly/cli": "@fastly/cli"}
 
 
