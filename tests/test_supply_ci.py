@@ -186,12 +186,15 @@ AUDIT_BAD = """\
           - run: pnpm audit | tee audit.txt
           - run: npm audit
             continue-on-error: true
+          - run: if ! cargo deny check advisories; then echo "advisories found"; fi
 """
 
 
 def test_sup003_non_blocking_audits(tmp_path):
     result = scan(tmp_path, {".github/workflows/a.yml": AUDIT_BAD, "Cargo.toml": '[package]\nname = "x"\n'})
-    assert found(result, "SUP003") == [("SUP003", ".github/workflows/a.yml", n) for n in (6, 9, 10, 11, 12)]
+    assert found(result, "SUP003") == [
+        ("SUP003", ".github/workflows/a.yml", n) for n in (6, 9, 10, 11, 12, 14)
+    ]
 
 
 def test_sup003_missing_and_present(tmp_path):

@@ -235,6 +235,8 @@ def _audit_nonblocking(cmd: Command) -> str | None:
         return f"`|| {cmd.handler or '…'}` swallows its failure"
     if cmd.errexit_off:
         return "`set +e` is in effect, so its exit status is ignored"
+    if cmd.condition:
+        return "it is the condition of an `if` / `while` / `!`, so its failure only picks a branch"
     if cmd.op_after == "|" and not cmd.pipefail:
         return "it is piped without `pipefail`, so the pipeline's status is the last command's"
     for i, a in enumerate(cmd.argv):

@@ -74,6 +74,7 @@ class Command:
     job: Job | None = None
     step: Step | None = None
     index: int = 0  # order within its job
+    condition: bool = False  # the test of `if` / `while` / `until` or negated with `!`: failure is a branch
 
     @property
     def program(self) -> str:
@@ -85,7 +86,12 @@ class Command:
     @property
     def swallowed(self) -> bool:
         """Its failure cannot fail the job: `|| true`, `set +e`, or piped without pipefail."""
-        return self.op_after == "||" or self.errexit_off or (self.op_after == "|" and not self.pipefail)
+        return (
+            self.op_after == "||"
+            or self.errexit_off
+            or self.condition
+            or (self.op_after == "|" and not self.pipefail)
+        )
 
 
 @dataclass
@@ -356,6 +362,7 @@ class _Builder:
                 cwd = _join(cwd, argv[1])
                 continue
             cmd = Command(file, line, col, text, argv, op, "", errexit_off, pipefail, env, cwd, origin, via)
+            cmd.condition = bool(re.match(r"^(if|elif|while|until|!)\s", text.strip()))
             out.append(cmd)
             if op == "||":
                 pending_handler = cmd
