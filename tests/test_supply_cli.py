@@ -76,3 +76,12 @@ def test_sup001_ignored_and_uncommitted_lockfile(tmp_path):
 
 def test_sup001_near_miss_committed_lockfile(tmp_path):
     assert found(run_scan(make_repo(tmp_path / "r", WORKER, commit="respect")), "SUP001") == []
+
+
+def test_cli_online_api_unreachable_is_a_note(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("EDGEWARD_OSV_API", "http://127.0.0.1:9")  # discard port: connection refused
+    root = make_repo(tmp_path / "r", {"package-lock.json": LOCK})
+    code = main(["scan", str(root), "--online", "--select", "SUP009", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["findings"] == []
+    assert any("OSV API query failed" in n["message"] for n in out["notes"])
