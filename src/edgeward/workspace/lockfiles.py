@@ -13,7 +13,6 @@ the dependency requirements the lockfile records for each importer (workspace di
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -68,15 +67,23 @@ class LockInfo:
 
 
 class _Lines:
-    """Line of a character offset, by binary search over newline offsets."""
+    """Line of a character offset. Lookups usually move forward (entries are read in file order), so lines
+    are counted incrementally from the previous lookup; a backward lookup counts from the start."""
 
     def __init__(self, text: str):
         self.text = text
-        self.nl = [m.start() for m in re.finditer("\n", text)]
         self.cursor = 0
+        self._off = 0
+        self._line = 1
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.nl, offset - 1) + 1 if offset >= 0 else 1
+        if offset < 0:
+            return 1
+        if offset < self._off:
+            self._off, self._line = 0, 1
+        self._line += self.text.count("\n", self._off, offset)
+        self._off = offset
+        return self._line
 
     def find(self, needle: str, *, from_cursor: bool = True) -> int:
         """Line of the next occurrence of `needle` (from the cursor, then from the start)."""
@@ -99,6 +106,8 @@ def _too_many(project: Project, rel: str) -> None:
 def _npm_source(resolved: str, link: object) -> str:
     if link:
         return "link"
+    if not resolved or resolved.startswith(("https://registry.npmjs.org/", "https://registry.yarnpkg.com/")):
+        return "registry"
     r = resolved
     if r.startswith(("git+", "git:", "github:", "gitlab:", "bitbucket:")) or ".git#" in r:
         return "git"
