@@ -73,8 +73,66 @@ def _runbook(project: Project) -> str | None:
 
 
 def _lockfiles(project: Project) -> str | None:
+    """Lockfiles exist and CI installs from them (`npm ci`, frozen pnpm/yarn, `cargo build --locked`)."""
+    from edgeward.rules.supply_chain_ci import is_install, unlocked_install
+    from edgeward.workspace.ci import pipelines
+
     locks = sorted({u.lockfile for u in _units(project) if u.lockfile})
-    return f"lockfile(s): {', '.join(locks)}" if locks else None
+    if not locks:
+        return None
+    locked = [
+        c
+        for p in project.fact(pipelines)
+        for j in p.jobs
+        for c in j.commands()
+        if (is_install(c) or (c.program == "cargo" and c.has("--locked", "--frozen")))
+        and not unlocked_install(project, c)
+    ]
+    if not locked:
+        return None
+    return f"lockfile(s): {', '.join(locks)}; CI installs from them (`{locked[0].text}`, {locked[0].file})"
+
+
+def _audit(project: Project) -> str | None:
+    from edgeward.rules.supply_chain_ci import AUDIT_ACTIONS, audit_kind
+    from edgeward.workspace.ci import pipelines
+
+    for p in project.fact(pipelines):
+        for j in p.jobs:
+            for st in j.steps:
+                if any(st.action.startswith(a) for a in AUDIT_ACTIONS):
+                    return f"dependency audit `{st.uses}` in {p.file}"
+                for c in st.commands:
+                    if audit_kind(c):
+                        return f"dependency audit `{c.text}` in {c.file}:{c.line}"
+    return None
+
+
+def _tooling_in_ci(project: Project) -> str | None:
+    """A CI step that runs wrangler or the Fastly CLI (whose pinning SUP004/SUP005 then checked)."""
+    from edgeward.workspace.ci import pipelines
+
+    for p in project.fact(pipelines):
+        for j in p.jobs:
+            for st in j.steps:
+                if st.action in ("cloudflare/wrangler-action",) or st.action.startswith(
+                    "fastly/compute-actions"
+                ):
+                    return f"edge tooling in CI: `{st.uses}` ({p.file}:{st.line})"
+                for c in st.commands:
+                    if "wrangler" in c.argv[:3] or c.program == "fastly" or "@fastly/cli" in c.text:
+                        return f"edge tooling in CI: `{c.text}` ({c.file}:{c.line})"
+    return None
+
+
+def _monitoring(project: Project) -> str | None:
+    from edgeward.rules.supply_chain_monitoring import OTHER_MONITORS, _renovate
+
+    for f in (".github/dependabot.yml", ".github/dependabot.yaml", *OTHER_MONITORS):
+        if f in project.files:
+            return f"dependency monitoring configured in {f}"
+    r = _renovate(project)
+    return f"dependency monitoring configured in {r} (renovate)" if r else None
 
 
 def _ci(project: Project) -> str | None:
@@ -85,7 +143,15 @@ def _ci(project: Project) -> str | None:
 
 
 def _log_export(project: Project) -> str | None:
-    return _configs(project)
+    """Log export declared in wrangler/fastly config or as Logpush jobs in IaC, JSON payloads or scripts."""
+    from edgeward.rules.observability_logpush import logpush_jobs
+
+    jobs = project.fact(logpush_jobs)
+    configs = _configs(project)
+    if jobs:
+        where = sorted({j.path for j in jobs})
+        return f"{len(jobs)} Logpush job(s) in {', '.join(where[:3])}" + (f"; {configs}" if configs else "")
+    return configs
 
 
 def _none(project: Project) -> None:
@@ -127,17 +193,17 @@ ITEMS: dict[int, Item] = {
         _lockfiles,
         "check that CI installs with `npm ci` / `cargo build --locked`",
     ),
-    8: Item(("SUP003",), ("workers", "fastly"), _ci, "check that dependency audits block the pipeline"),
+    8: Item(("SUP003",), ("workers", "fastly"), _audit, "check that dependency audits block the pipeline"),
     9: Item(
         ("SUP004", "SUP005"),
         ("workers", "fastly"),
-        _ci,
+        _tooling_in_ci,
         "check that wrangler and Fastly CLI versions are pinned in CI",
     ),
     10: Item(
         ("SUP006",),
         ("workers", "fastly"),
-        _ci,
+        _monitoring,
         "check that dependabot/renovate or similar covers every ecosystem",
     ),
     11: Item(

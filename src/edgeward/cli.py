@@ -93,7 +93,7 @@ class Scan:
             help="audit a repository (config, source, lockfiles, CI, artifacts)",
             description="Audit a repository that deploys Cloudflare Workers or Fastly Compute apps "
             "and end with the 16-item operational checklist. Reads files only: never "
-            "runs the project's code and never uses the network.",
+            "runs the project's code and never uses the network (unless --online is given).",
         )
         p.add_argument("path", nargs="?", default=".", help="repository or directory to scan (default: .)")
         add_output_options(p)
@@ -111,6 +111,16 @@ class Scan:
         )
         p.add_argument(
             "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+        )
+        p.add_argument(
+            "--osv-db",
+            metavar="DIR",
+            help="SUP009: local OSV export directory (default: the built-in curated advisories for edge tooling)",
+        )
+        p.add_argument(
+            "--online",
+            action="store_true",
+            help="SUP009: query the OSV API (api.osv.dev) for the locked versions; sends package names and versions",
         )
 
     @staticmethod
@@ -132,6 +142,11 @@ class Scan:
         if args.ignore:
             cfg.ignore += [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
         _check_codes(cfg.select + cfg.ignore)
+        if getattr(args, "osv_db", None):
+            if not Path(args.osv_db).is_dir():
+                raise UsageError(f"--osv-db: {args.osv_db}: not a directory")
+            cfg.osv_db = args.osv_db
+        cfg.osv_online = bool(getattr(args, "online", False))
         if args.fail_on and args.fail_on != "never":
             try:
                 Severity.parse(args.fail_on)

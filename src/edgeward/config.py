@@ -9,6 +9,7 @@ Keys (all optional):
   secret-names = ["PARTNER_SEED"]     extra names treated as secret
   trusted-headers = ["X-Acme-User"]   extra trusted identity header names
   compatibility-date-max-age-days = 365
+  osv-db = "path/to/osv-export"       SUP009: local OSV export directory (default: the built-in curated set)
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Config:
     secret_names: list[str] = field(default_factory=list)
     trusted_headers: list[str] = field(default_factory=list)
     compat_max_age_days: int = 365
+    osv_db: str | None = None  # SUP009: local OSV export directory
+    osv_online: bool = False  # SUP009: query the OSV API (only when asked: --online)
     source: str | None = None
 
     def selected(self, code: str) -> bool:
@@ -64,6 +67,7 @@ KNOWN_KEYS = {
     "secret-names",
     "trusted-headers",
     "compatibility-date-max-age-days",
+    "osv-db",
 }
 
 
@@ -106,6 +110,12 @@ def from_table(table: dict, where: str) -> Config:
     if not isinstance(age, int) or age < 1:
         raise ConfigError(f"{where}: `compatibility-date-max-age-days` must be a positive integer")
     cfg.compat_max_age_days = age
+    osv = table.get("osv-db")
+    if osv is not None and not isinstance(osv, str):
+        raise ConfigError(f"{where}: `osv-db` must be a directory path")
+    if osv:
+        base = Path(where).parent if where and Path(where).name.endswith(".toml") else Path(".")
+        cfg.osv_db = str(base / osv) if not Path(osv).is_absolute() else osv
     return cfg
 
 

@@ -74,15 +74,21 @@ def unpinned_edge_tooling(project: Project) -> Iterator[Hit]:
     What it finds: `wrangler`, `@fastly/cli` or `@fastly/js-compute` declared with a range (`^4.1.0`,
     `latest`, `*`) in package.json; the `fastly` or `worker` crate without `=x.y.z` in Cargo.toml; a Rust
     Compute app or workers-rs Worker with no `rust-toolchain.toml`, or one with a channel such as `stable`.
-    The CI part (npx, actions) is checked with the CI rules.
+    In CI and build scripts: `npx wrangler` (also `bunx`, `pnpm dlx`, `yarn dlx`) without an exact version and
+    without a pinned local install the job installs first; `npm i -g wrangler` / `@fastly/cli` without an exact
+    version; `cloudflare/wrangler-action` without `wranglerVersion` when the working directory does not lock
+    wrangler; Fastly CLI set-up actions without `cli_version`; `cargo install` without `--locked` and a
+    version; a floating Rust toolchain action when no rust-toolchain file pins one.
 
     Why it matters: the deploy CLI holds the account's API token and the SDK is compiled into the deployed
     Wasm; a range lets a new release — compromised, or with changed defaults such as preview URLs — reach
     production without review.
 
-    Example: `"wrangler": "^4.20.0"`; `fastly = "0.11"`; `channel = "stable"`.
+    Example: `"wrangler": "^4.20.0"`; `fastly = "0.11"`; `channel = "stable"`; `uses:
+    cloudflare/wrangler-action@v3` with no `wranglerVersion` in a directory that does not lock wrangler.
 
-    Fix: pin exact versions (`"wrangler": "4.42.0"`, `fastly = "=0.11.7"`, `channel = "1.83.0"`) and let a
+    Fix: pin exact versions (`"wrangler": "4.164.0"`, `fastly = "=0.11.7"`, `channel = "1.83.0"`,
+    `wranglerVersion: "4.164.0"`, `cli_version: 11.3.0`), run `npm ci` before `npx wrangler`, and let a
     dependency bot propose upgrades.
     """
     seen: set[str] = set()

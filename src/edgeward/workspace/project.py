@@ -113,8 +113,11 @@ class Project:
         return result
 
     def lines(self, rel: str) -> list[str]:
-        t = self.text(rel)
-        return t.splitlines() if t is not None else []
+        key = ("lines", rel)
+        if key not in self._facts:
+            t = self.text(rel)
+            self._facts[key] = t.splitlines() if t is not None else []
+        return self._facts[key]
 
     def data(self, rel: str, loader: Callable[[str], T], what: str) -> T | None:
         """Parse a file with `loader` (e.g. docs.load_toml), memoised; a parse error becomes a note."""
