@@ -36,7 +36,6 @@ def test_vulnerable_gateway_configuration_findings():
         ("SEC007", "fastly-app/fastly.toml", 19),
         ("SEC008", "fastly-app/fastly.toml", 23),
         ("SUP001", "fastly-app/Cargo.toml", 1),
-        ("SUP002", "fastly-app/fastly.toml", 8),
         ("SUP001", "worker/package.json", 1),
         ("SUP004", "fastly-app/Cargo.toml", 1),
         ("SUP004", "fastly-app/Cargo.toml", 8),
