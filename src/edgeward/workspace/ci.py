@@ -19,8 +19,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from edgeward.workspace.docs import ConfigDoc, DocError, load_jsonc, load_toml
-from edgeward.workspace.project import Project
+from edgeward.workspace.docs import ConfigDoc, load_jsonc, load_toml, load_yaml
+from edgeward.workspace.project import Project, join_rel
 
 MAX_NODES = 100_000
 MAX_DEPTH = 5
@@ -160,60 +160,8 @@ class Pipeline:
 
 
 def load_yaml_bounded(text: str) -> ConfigDoc:
-    """YAML with positions like docs.load_yaml, but aliases are expanded within a node budget."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    y = YAML(typ="rt", pure=True)
-    try:
-        node = y.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise DocError(
-            f"invalid YAML: {exc.problem or exc}",
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-        ) from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise DocError(f"invalid YAML: {exc}") from None
-    positions: dict[tuple[Any, ...], tuple[int, int]] = {}
-    budget = [MAX_NODES]
-    data = _plain(node, (), positions, 0, budget)
-    return ConfigDoc(data, positions, "yaml")
-
-
-def _plain(node: Any, path: tuple[Any, ...], pos: dict, depth: int, budget: list[int]) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise DocError(f"invalid YAML: more than {MAX_NODES:,} nodes after alias expansion (alias bomb?)")
-    if depth > 100:
-        raise DocError("invalid YAML: nesting deeper than 100 levels")
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key in node:
-            try:
-                ln, col = node.lc.key(key)
-                pos.setdefault(path + (key,), (ln + 1, col + 1))
-            except (KeyError, TypeError, AttributeError):
-                pass
-            k = key if isinstance(key, (str, int, bool)) or key is None else str(key)
-            out[k] = _plain(node[key], path + (k,), pos, depth + 1, budget)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, item in enumerate(node):
-            try:
-                ln, col = node.lc.item(i)
-                pos.setdefault(path + (i,), (ln + 1, col + 1))
-            except (KeyError, TypeError, AttributeError):
-                pass
-            items.append(_plain(item, path + (i,), pos, depth + 1, budget))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    return node
+    """YAML with positions; aliases are expanded within docs.load_yaml's node budget (alias bombs refused)."""
+    return load_yaml(text)
 
 
 # ------------------------------------------------------------------------------------------------ shell
@@ -624,16 +572,7 @@ def _value_start(project: Project, rel: str, key_line: int, key: str) -> tuple[i
 
 
 def _join(base: str, path: str) -> str:
-    parts = [p for p in base.split("/") if p and p != "."]
-    for p in path.replace("\\", "/").split("/"):
-        if p in ("", "."):
-            continue
-        if p == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(p)
-    return "/".join(parts)
+    return join_rel(base, path)
 
 
 _PM_BUILTIN = {

@@ -443,12 +443,10 @@ def load_yaml(text: str) -> ConfigDoc:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         raise DocError(f"invalid YAML: {exc.problem or exc}", line, col) from None
-    except YAMLError as exc:
+    except (YAMLError, ValueError, TypeError) as exc:
         raise DocError(f"invalid YAML: {exc}") from None
     positions: dict[Path_, tuple[int, int]] = {}
-    data, size = _yaml_plain(node, (), positions, 0, {})
-    if size > YAML_MAX_NODES:
-        raise DocError(f"YAML expands to more than {YAML_MAX_NODES:,} nodes (alias bomb?)")
+    data, size = _yaml_plain(node, (), positions, 0, {}, [0])
     return ConfigDoc(data, positions, "yaml")
 
 
@@ -456,9 +454,15 @@ YAML_MAX_NODES = 200_000  # aliases can expand a small file exponentially ("bill
 
 
 def _yaml_plain(
-    node: Any, path: Path_, pos: dict[Path_, tuple[int, int]], depth: int, memo: dict[int, tuple[Any, int]]
+    node: Any,
+    path: Path_,
+    pos: dict[Path_, tuple[int, int]],
+    depth: int,
+    memo: dict[int, Any],
+    total: list[int],
 ) -> tuple[Any, int]:
-    """(plain value, expanded node count). An aliased node is converted once and shared."""
+    """(plain value, expanded node count). An aliased node is converted once and shared; its positions are
+    repeated under every path that refers to it, so a rule sees the line where the text really is."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if depth > 100:
@@ -466,17 +470,28 @@ def _yaml_plain(
     if not isinstance(node, CommentedMap | CommentedSeq):
         return (str(node) if isinstance(node, str) else node), 1
     if id(node) in memo:
-        return memo[id(node)]
+        value, size, first_path, rel = memo[id(node)]
+        total[0] += size
+        if total[0] > YAML_MAX_NODES:
+            raise DocError(f"YAML expands to more than {YAML_MAX_NODES:,} nodes (alias bomb?)")
+        if rel is None:
+            n = len(first_path)
+            rel = [(k[n:], v) for k, v in pos.items() if k[:n] == first_path and len(k) > n]
+            memo[id(node)] = (value, size, first_path, rel)
+        for sub, where in rel:
+            pos.setdefault(path + sub, where)
+        return value, size
     size = 1
     if isinstance(node, CommentedMap):
         out: Any = {}
         for key in node:
+            k = key if isinstance(key, str | int | bool) or key is None else str(key)
             try:
                 ln, col = node.lc.key(key)
-                pos.setdefault(path + (key,), (ln + 1, col + 1))
+                pos.setdefault(path + (k,), (ln + 1, col + 1))
             except (KeyError, TypeError, AttributeError):
                 pass
-            out[key], n = _yaml_plain(node[key], path + (key,), pos, depth + 1, memo)
+            out[k], n = _yaml_plain(node[key], path + (k,), pos, depth + 1, memo, total)
             size += n
     else:
         out = []
@@ -486,10 +501,11 @@ def _yaml_plain(
                 pos.setdefault(path + (i,), (ln + 1, col + 1))
             except (KeyError, TypeError, AttributeError):
                 pass
-            value, n = _yaml_plain(item, path + (i,), pos, depth + 1, memo)
+            value, n = _yaml_plain(item, path + (i,), pos, depth + 1, memo, total)
             out.append(value)
             size += n
-    if size > YAML_MAX_NODES:
+    total[0] += 1
+    if size > YAML_MAX_NODES or total[0] > YAML_MAX_NODES:
         raise DocError(f"YAML expands to more than {YAML_MAX_NODES:,} nodes (alias bomb?)")
-    memo[id(node)] = (out, size)
+    memo[id(node)] = (out, size, path, None)
     return out, size

@@ -178,6 +178,20 @@ class Project:
         return info.tracked
 
 
+def join_rel(base: str, path: str) -> str:
+    """`path` (relative, may hold `.`/`..`) taken from the root-relative directory `base`; never above the root."""
+    parts = [p for p in base.split("/") if p and p != "."]
+    for p in path.replace("\\", "/").split("/"):
+        if p in ("", "."):
+            continue
+        if p == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(p)
+    return "/".join(parts)
+
+
 # ------------------------------------------------------------------------------------------ walking
 
 

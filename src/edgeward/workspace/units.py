@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edgeward.workspace.docs import ConfigDoc, load_jsonc, load_toml
-from edgeward.workspace.project import Project
+from edgeward.workspace.project import Project, join_rel
 
 WRANGLER_PATTERNS = ("wrangler*.toml", "wrangler*.json", "wrangler*.jsonc")
 MANIFESTS = ("package.json", "Cargo.toml", "go.mod", "pyproject.toml")
@@ -175,16 +175,7 @@ class Unit:
 
     def rel(self, path: str) -> str:
         """A path relative to the unit's directory, as a root-relative path (normalised)."""
-        parts: list[str] = [p for p in self.dir.split("/") if p]
-        for p in path.replace("\\", "/").split("/"):
-            if p in ("", "."):
-                continue
-            if p == "..":
-                if parts:
-                    parts.pop()
-                continue
-            parts.append(p)
-        return "/".join(parts)
+        return join_rel(self.dir, path)
 
 
 def is_wrangler_config(name: str) -> bool:
