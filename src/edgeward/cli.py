@@ -17,7 +17,7 @@ from edgeward import __version__
 from edgeward.findings import Severity
 from edgeward.report import FORMATS, render
 
-COMMANDS = ("edgeward.cli:Scan", "edgeward.cli:Rules", "edgeward.cli:Explain")
+COMMANDS = ("edgeward.cli:Scan", "edgeward.cli:Rules", "edgeward.cli:Explain", "edgeward.logs.command:Logs")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 

@@ -598,7 +598,8 @@ class Analyzer:
             f"""SELECT script,
                    max(greatest({r} * mn, mn + {z} * {sn}, {m})),
                    min(CASE WHEN mn >= {m} THEN mn / {r} END),
-                   max(greatest(ma + {z} * greatest(1.4826 * da, sqrt(greatest(ma, 1))), {m})),
+                   max(greatest(ma + {z} * greatest(1.4826 * da, sqrt(greatest(ma, 1))),
+                                mn * greatest({r} * ms, ms + {o.auth_min_increase}), {m})),
                    max(greatest({r} * me, me + {z} * {se}, {m}))
                 FROM base WHERE NOT ex AND k >= {o.min_baseline_windows} GROUP BY script ORDER BY script"""
         ):
