@@ -547,7 +547,8 @@ class Analyzer:
             grid AS (SELECT script, unnest(range(lo, hi + {w}, {w})) AS bt FROM span)
             SELECT grid.script, grid.bt, coalesce(n, 0) AS n, coalesce(a, 0) AS a, coalesce(e, 0) AS e,
                    grid.bt < {lo} OR grid.bt + {w} > {hi}
-                   OR EXISTS (SELECT 1 FROM gaps WHERE gaps.lo < grid.bt + {w} AND gaps.hi > grid.bt) AS ex
+                   OR EXISTS (SELECT 1 FROM gaps WHERE gaps.lo < grid.bt + {w} AND gaps.hi > grid.bt) AS ex,
+                   false AS flag
             FROM grid LEFT JOIN g USING (script, bt)
             """
         )
@@ -556,51 +557,85 @@ class Analyzer:
             for bt, n, a, e in self.q("SELECT bt, sum(n), sum(a), sum(e) FROM b GROUP BY bt ORDER BY bt")
         ]
         span = o.baseline_span * 1000
-        self.con.execute(
-            f"""
+        self._base_sql = f"""
             CREATE OR REPLACE TABLE base AS
-            SELECT x.script, x.bt, any_value(x.n) AS n, any_value(x.a) AS a, any_value(x.e) AS e,
-                   any_value(x.ex) AS ex, count(y.bt) AS k,
-                   median(y.n) AS mn, mad(y.n) AS dn,
-                   median(y.a) AS ma, mad(y.a) AS da,
-                   median(y.a::DOUBLE / nullif(y.n, 0)) AS ms, mad(y.a::DOUBLE / nullif(y.n, 0)) AS ds,
-                   median(y.e) AS me, mad(y.e) AS de
-            FROM b x LEFT JOIN b y ON x.script = y.script AND y.bt <> x.bt AND NOT y.ex
-              AND least((((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS},
-                        {DAY_MS} - (((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS}) <= {span}
-            GROUP BY x.script, x.bt
+            WITH j AS (
+              SELECT x.script, x.bt, x.n AS xn, x.a AS xa, x.e AS xe, x.ex AS xex, y.n, y.a, y.e, y.bt AS ybt,
+                     abs(x.bt - y.bt) > {span} AS other_day
+              FROM b x LEFT JOIN b y ON x.script = y.script AND y.bt <> x.bt AND NOT y.ex AND NOT y.flag
+                AND least((((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS},
+                          {DAY_MS} - (((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS}) <= {span}
+            ), c AS (
+              SELECT script, bt, any_value(xn) AS n, any_value(xa) AS a, any_value(xe) AS e, any_value(xex) AS ex,
+                     count(ybt) FILTER (other_day) >= {o.min_baseline_windows} AS use_other
+              FROM j GROUP BY script, bt
+            )
+            SELECT c.script, c.bt, any_value(c.n) AS n, any_value(c.a) AS a, any_value(c.e) AS e,
+                   any_value(c.ex) AS ex, count(j.ybt) AS k,
+                   median(j.n) AS mn, mad(2 * sqrt(j.n + 0.375)) AS dn,
+                   median(j.a) AS ma, mad(2 * sqrt(j.a + 0.375)) AS da,
+                   median(j.a::DOUBLE / nullif(j.n, 0)) AS ms, mad(j.a::DOUBLE / nullif(j.n, 0)) AS ds,
+                   median(j.e) AS me, mad(2 * sqrt(j.e + 0.375)) AS de
+            FROM c LEFT JOIN j ON j.script = c.script AND j.bt = c.bt AND (j.other_day OR NOT c.use_other)
+            GROUP BY c.script, c.bt
             """
-        )
+        self.con.execute(self._base_sql)
         z, r, m = o.z, o.ratio, o.min_events
         cond = f"NOT ex AND k >= {o.min_baseline_windows}"
-        sn = "greatest(1.4826 * dn, sqrt(greatest(mn, 1)))"
+
+        # counts are compared after Anscombe's transform 2*sqrt(x + 3/8), whose variance is 1 for Poisson
+        # counts: the spread is the larger of that and the MAD of the transformed comparable windows
+        def zc(x: str, med: str, mad: str) -> str:
+            return f"((2 * sqrt({x} + 0.375) - 2 * sqrt({med} + 0.375)) / greatest(1.4826 * {mad}, 1))"
+
+        def upper(med: str, mad: str) -> str:  # the count whose z-score is exactly z
+            return f"(pow((2 * sqrt({med} + 0.375) + {z} * greatest(1.4826 * {mad}, 1)) / 2, 2) - 0.375)"
+
+        zn, ze = zc("n", "mn", "dn"), zc("e", "me", "de")
         sa = "greatest(1.4826 * ds, sqrt(greatest(ms, 0.5 / n) * (1 - least(ms, 0.99)) / n), 0.001)"
-        se = "greatest(1.4826 * de, sqrt(greatest(me, 1)))"
         share = "(a::DOUBLE / nullif(n, 0))"
+        za = f"(({share} - ms) / {sa})"
         checks = {
-            "volume-high": f"n >= {m} AND n >= {r} * mn AND (n - mn) / {sn} >= {z}",
-            "volume-low": f"mn >= {m} AND n <= mn / {r} AND (mn - n) / {sn} >= {z}",
-            "auth": f"a >= {m} AND {share} >= {r} * ms AND {share} - ms >= {o.auth_min_increase} "
-            f"AND ({share} - ms) / {sa} >= {z}",
-            "exceptions": f"e >= {m} AND e >= {r} * me AND (e - me) / {se} >= {z}",
+            "volume-high": (f"n >= {m} AND n >= {r} * mn AND {zn} >= {z}", zn),
+            "volume-low": (f"mn >= {m} AND n <= mn / {r} AND -{zn} >= {z}", zn),
+            "auth": (
+                f"a >= {m} AND {share} >= {r} * ms AND {share} - ms >= {o.auth_min_increase} AND {za} >= {z}",
+                za,
+            ),
+            "exceptions": (f"e >= {m} AND e >= {r} * me AND {ze} >= {z}", ze),
         }
-        for kind, c in checks.items():
-            rows = self.q(
-                f"""SELECT script, bt, n, a, e, mn, ma, ms, me,
-                           CASE WHEN '{kind}' LIKE 'volume%' THEN (n - mn) / {sn}
-                                WHEN '{kind}' = 'auth' THEN ({share} - ms) / {sa}
-                                ELSE (e - me) / {se} END
+        # two passes: the windows flagged by the first are left out of the baselines of the second, so that
+        # an anomaly does not widen the spread it is judged against (on this or on the next day)
+        for final in (False, True):
+            if final:
+                self.con.execute(self._base_sql)
+            found = {
+                kind: self.q(
+                    f"""SELECT script, bt, n, a, e, mn, ma, ms, me, {score}
                     FROM base WHERE {cond} AND {c} ORDER BY script, bt"""
+                )
+                for kind, (c, score) in checks.items()
+            }
+            if final:
+                for kind, rows in found.items():
+                    self._merge(kind, rows, w, facts)
+                break
+            flagged = sorted({(r[0], r[1]) for rows in found.values() for r in rows})
+            if not flagged:
+                break
+            self.con.execute("CREATE OR REPLACE TABLE flagged(script VARCHAR, bt BIGINT)")
+            self.con.executemany("INSERT INTO flagged VALUES (?, ?)", flagged)
+            self.con.execute(
+                "UPDATE b SET flag = true FROM flagged f WHERE b.script = f.script AND b.bt = f.bt"
             )
-            self._merge(kind, rows, w, facts)
         # thresholds for Sigma: the highest normal upper bound over the day, per script
         for script, vh, vl, af, ex in self.q(
             f"""SELECT script,
-                   max(greatest({r} * mn, mn + {z} * {sn}, {m})),
+                   max(greatest({r} * mn, {upper("mn", "dn")}, {m})),
                    min(CASE WHEN mn >= {m} THEN mn / {r} END),
-                   max(greatest(ma + {z} * greatest(1.4826 * da, sqrt(greatest(ma, 1))),
+                   max(greatest({upper("ma", "da")},
                                 mn * greatest({r} * ms, ms + {o.auth_min_increase}), {m})),
-                   max(greatest({r} * me, me + {z} * {se}, {m}))
+                   max(greatest({r} * me, {upper("me", "de")}, {m}))
                 FROM base WHERE NOT ex AND k >= {o.min_baseline_windows} GROUP BY script ORDER BY script"""
         ):
             facts.thresholds[script] = {

@@ -22,6 +22,8 @@ seconds with occasional small reordering. Planted (with `anomalies=True`):
 - LOG007 `legacy-proxy` denies 5 % of requests with 403 and never logs a security event;
 - LOG008 half of the `billing` invocations throw for 15 minutes.
 
+With `anomalies=False` there is only the noise, and every script that denies logs JSON events with an id.
+
 Command line: `python -m edgeward.logs.generate OUT [--kind fastly] [--hours 48] [--rate 40] [--seed 7]`.
 """
 
@@ -158,7 +160,8 @@ def _records(rng: random.Random, plan: Plan, t0: datetime, rate: float) -> list[
                 status = 429
             else:
                 status = rng.choice((200, 200, 200, 204, 301, 304, 404))
-            out.append((name, t, {"status": status, "exception": rng.random() < exc, "events": s["events"]}))
+            style = s["events"] if plan.on or s["deny"] == 0 else "json"
+            out.append((name, t, {"status": status, "exception": rng.random() < exc, "events": style}))
     out.sort(key=lambda x: x[1])
     return out
 
