@@ -106,7 +106,10 @@ def test_invalid_utf8_line(tmp_path):
     )
     p = batch(tmp_path, 12, [], raw=raw)
     result = analyze_logs(str(tmp_path))
-    assert "unreadable" in notes_of(result)[str(p.relative_to(tmp_path))]
+    rel = str(p.relative_to(tmp_path))
+    assert "not UTF-8" in notes_of(result, "encoding")[rel]
+    assert notes_of(result, "parse-error")[rel] == "1 line(s) are not JSON objects (first: line 2)"
+    assert result.stats["records"] == 61
 
 
 def test_file_name_without_time_range(tmp_path):

@@ -16,17 +16,20 @@ median by the factor `ratio` (and, for auth-failure shares, by at least `auth_mi
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import math
 import os
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from statistics import median
 from typing import Any
 
 from edgeward.findings import Note
-from edgeward.logs.source import Batch, Source, gzip_problem
+from edgeward.logs.source import Batch, Source
 
 DAY_MS = 86_400_000
 
@@ -131,35 +134,30 @@ def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _paths_list(paths: list[str]) -> str:
-    return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
-
-
-def _read_lines(paths: list[str]) -> str:
-    """Each line of each file as one VARCHAR (no CSV parsing at all), with its file name."""
+def _read_spool(spool: str) -> str:
+    """Each line of the spool as one VARCHAR (no CSV parsing at all), in file order."""
     return (
-        f"read_csv({_paths_list(paths)}, columns={{'line': 'VARCHAR'}}, delim='\\x1f', quote='', escape='', "
-        "header=false, auto_detect=false, filename=true, ignore_errors=true, store_rejects=true, "
-        "max_line_size=16777216, parallel=true)"
+        f"read_csv({_sql_str(spool)}, columns={{'line': 'VARCHAR'}}, delim='\\x1f', quote='', escape='', "
+        "header=false, auto_detect=false, ignore_errors=true, store_rejects=true, "
+        "max_line_size=16777216, buffer_size=16777216)"
     )
 
 
-def _logpush_select(paths: list[str], pat: str) -> str:
+def _logpush_select(spool: str, pat: str) -> str:
     p = _sql_str(pat)
     return f"""
     WITH src AS (
-      SELECT filename AS path, line,
-             coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
-      FROM {_read_lines(paths)}
+      SELECT line, coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
+      FROM {_read_spool(spool)}
     ), x AS (
-      SELECT path, line, ok,
+      SELECT line, ok,
         CASE WHEN ok THEN json_extract_string(line, ['$.ScriptName', '$.EventTimestampMs',
              '$.Event.Response.Status', '$.Outcome', '$.EventType']) END AS v,
         CASE WHEN ok THEN json_array_length(line, '$.Exceptions') END AS nexc,
         CASE WHEN ok THEN json_extract(line, '$.Logs') END AS logs
       FROM src
     )
-    SELECT path,
+    SELECT
       line IS NULL OR trim(line) = '' AS blank,
       ok,
       CASE WHEN NOT ok AND NOT (line IS NULL OR trim(line) = '') THEN left(line, 200) END AS bad,
@@ -177,7 +175,7 @@ def _logpush_select(paths: list[str], pat: str) -> str:
     """
 
 
-def _fastly_select(paths: list[str], pat: str) -> str:
+def _fastly_select(spool: str, pat: str) -> str:
     p = _sql_str(pat)
     tsk = ["$.timestamp", "$.time", "$.ts", "$.start_time", "$.@timestamp"]
     svc = ["$.service", "$.service_name", "$.service_id", "$.script"]
@@ -192,11 +190,10 @@ def _fastly_select(paths: list[str], pat: str) -> str:
 
     return f"""
     WITH src AS (
-      SELECT filename AS path, line,
-             coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
-      FROM {_read_lines(paths)}
+      SELECT line, coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
+      FROM {_read_spool(spool)}
     ), x AS (
-      SELECT path, line, ok,
+      SELECT line, ok,
         CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(tsk)}), lambda s: s IS NOT NULL)[1] END AS tss,
         CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(svc)}), lambda s: s IS NOT NULL)[1] END AS script,
         CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(st)}), lambda s: s IS NOT NULL)[1] END AS sts,
@@ -214,7 +211,7 @@ def _fastly_select(paths: list[str], pat: str) -> str:
                       ELSE TRY_CAST(TRY_CAST(tss AS DOUBLE) AS BIGINT) END) AS ts
       FROM x
     )
-    SELECT path,
+    SELECT
       line IS NULL OR trim(line) = '' AS blank,
       ok,
       CASE WHEN NOT ok AND NOT (line IS NULL OR trim(line) = '') AND NOT regexp_matches(line, {p})
@@ -244,24 +241,24 @@ def _logpush_events(pat: str) -> str:
     evk = "[" + ", ".join(_sql_str(f"$.{k}") for k in EVENT_KEYS + TEXT_KEYS) + "]"
     return f"""
     WITH e AS (
-      SELECT r.rowid AS rid, r.path, r.ts, r.script, unnest(from_json(r.logs, '["JSON"]')) AS entry
+      SELECT r.ln AS rid, r.ts, r.script, unnest(from_json(r.logs, '["JSON"]')) AS entry
       FROM rec r WHERE r.logs IS NOT NULL AND json_type(r.logs) = 'ARRAY'
     ), m AS (
-      SELECT rid, path, ts, script, json_extract(entry, '$.Message') AS msg FROM e
+      SELECT rid, ts, script, json_extract(entry, '$.Message') AS msg FROM e
     ), t AS (
-      SELECT rid, path, ts, script, msg,
+      SELECT rid, ts, script, msg,
         CASE WHEN json_type(msg) = 'ARRAY' THEN json_array_length(msg) ELSE 1 END AS n,
         CASE WHEN json_type(msg) = 'ARRAY' THEN json_extract(msg, '$[0]') ELSE msg END AS first
       FROM m WHERE msg IS NOT NULL
     ), u AS (
-      SELECT rid, path, ts, script,
+      SELECT rid, ts, script,
         CASE WHEN n = 1 AND json_type(first) = 'VARCHAR' THEN first ->> '$' ELSE msg::VARCHAR END AS text,
         CASE WHEN n = 1 AND json_type(first) = 'OBJECT' THEN first
              WHEN n = 1 AND json_type(first) = 'VARCHAR' AND json_valid(first ->> '$')
                   AND starts_with(ltrim(first ->> '$'), '{{') THEN (first ->> '$')::JSON END AS obj
       FROM t
     )
-    SELECT rid, path, ts, script,
+    SELECT rid, ts, script,
       obj IS NOT NULL AS structured,
       CASE WHEN obj IS NOT NULL THEN len(list_filter(json_extract_string(obj, {idk}),
                                                      lambda s: s IS NOT NULL AND s <> '')) > 0 END AS has_id
@@ -284,7 +281,8 @@ class Analyzer:
             cfg["threads"] = options.threads
         self.con = duckdb.connect(config=cfg)
         self.duckdb = duckdb
-        self.rel = {b.path: b.rel for b in source.batches}
+        self.first: list[int] = []
+        self.kept: list[Batch] = []
 
     def close(self) -> None:
         self.con.close()
@@ -297,109 +295,118 @@ class Analyzer:
 
     # -- loading -------------------------------------------------------------------------------------------
 
-    def _drop_unreadable(self, batches: list[Batch]) -> list[Batch]:
-        keep = []
-        for b in batches:
-            problem = gzip_problem_for(b)
-            if problem:
-                self.notes.append(Note(b.rel, "parse-error", f"{problem}; batch skipped"))
-            else:
-                keep.append(b)
-        return keep
+    def _spool(self, batches: list[Batch]) -> tuple[str, list[Batch]]:
+        """Decompress every batch, one after the other, into one spool file that DuckDB then reads in one
+        scan (reading thousands of small gzip files one by one costs DuckDB milliseconds per file).
+        Streams in chunks; a truncated or corrupt batch is rolled back and becomes a note; bytes that are not
+        UTF-8 are replaced (and noted). `self.first[i]` is the spool line where kept batch i starts."""
+        spool = os.path.join(self.tmp, "spool.ndjson")
+        kept: list[Batch] = []
+        self.first = []
+        line = 0
+        with open(spool, "wb") as out:
+            for b in batches:
+                pos = out.tell()
+                for errors in ("strict", "replace"):
+                    try:
+                        n = _copy_batch(b.path, out, errors)
+                        break
+                    except UnicodeDecodeError:
+                        out.seek(pos)
+                        out.truncate()
+                        self.notes.append(
+                            Note(b.rel, "encoding", "bytes that are not UTF-8 replaced by U+FFFD")
+                        )
+                    except (OSError, zlib.error, EOFError, ValueError) as exc:
+                        out.seek(pos)
+                        out.truncate()
+                        self.notes.append(Note(b.rel, "parse-error", f"{exc}; batch skipped"))
+                        n = -1
+                        break
+                if n < 0:
+                    continue
+                kept.append(b)
+                self.first.append(line)
+                line += n
+        self.kept = kept
+        return spool, kept
 
     def load(self) -> list[Batch]:
-        batches = [b for b in self.src.batches]
+        batches = list(self.src.batches)
+        if not batches:
+            return []
+        spool, batches = self._spool(batches)
         if not batches:
             return []
         select = _logpush_select if self.src.kind == "logpush" else _fastly_select
-        pat = self.opt.security_pattern
-        for attempt in range(3):
-            if not batches:
-                return []
-            try:
-                self.con.execute("DROP TABLE IF EXISTS rec")
-                self.con.execute(f"CREATE TABLE rec AS {select([b.path for b in batches], pat)}")
-                break
-            except self.duckdb.Error as exc:
-                if attempt == 0:
-                    batches = self._drop_unreadable(batches)
-                    continue
-                # still failing: find the culprit one file at a time (rare; only on odd input)
-                keep = []
-                for b in batches:
-                    try:
-                        self.con.sql(f"SELECT count(*) FROM {_read_lines([b.path])}").fetchall()
-                        keep.append(b)
-                    except self.duckdb.Error as exc2:
-                        msg = str(exc2).splitlines()[0][:200]
-                        self.notes.append(Note(b.rel, "parse-error", f"unreadable: {msg}; batch skipped"))
-                if len(keep) == len(batches):
-                    raise RuntimeError(f"DuckDB cannot read the source: {exc}") from None
-                batches = keep
+        self.con.execute(f"CREATE TABLE rec0 AS {select(spool, self.opt.security_pattern)}")
+        self.con.execute("CREATE TABLE files(fi INTEGER, lo BIGINT)")
+        self.con.execute(
+            "INSERT INTO files SELECT unnest($fi), unnest($lo)",
+            {"fi": list(range(len(batches))), "lo": self.first},
+        )
+        # the line number in the spool (rowid: insertion order is file order) and the batch it came from
+        self.con.execute(
+            "CREATE TABLE rec AS SELECT r.*, r.rowid AS ln, f.fi FROM rec0 r ASOF JOIN files f ON r.rowid >= f.lo"
+        )
+        self.con.execute("DROP TABLE rec0")
         self._file_notes()
         return batches
 
     def _file_notes(self) -> None:
         rows = self.q(
-            """SELECT path, count(*) FILTER (bad IS NOT NULL), min(rowid) FILTER (bad IS NOT NULL),
-                      count(*) FILTER (wrong IS NOT NULL), min(rowid) FILTER (wrong IS NOT NULL),
-                      any_value(wrong) FILTER (wrong IS NOT NULL), min(rowid)
-               FROM rec GROUP BY path"""
+            """SELECT fi, count(*) FILTER (bad IS NOT NULL), min(ln) FILTER (bad IS NOT NULL),
+                      count(*) FILTER (wrong IS NOT NULL), min(ln) FILTER (wrong IS NOT NULL),
+                      any_value(wrong) FILTER (wrong IS NOT NULL)
+               FROM rec GROUP BY fi HAVING count(*) FILTER (bad IS NOT NULL OR wrong IS NOT NULL) > 0
+               ORDER BY fi"""
         )
-        for path, nbad, first_bad, nwrong, first_wrong, what, base in rows:
-            rel = self.rel.get(path, path)
+        for fi, nbad, first_bad, nwrong, first_wrong, what in rows:
+            rel = self.kept[fi].rel
             if nbad:
+                line = first_bad - self.first[fi] + 1
                 self.notes.append(
-                    Note(
-                        rel,
-                        "parse-error",
-                        f"{nbad} line(s) are not JSON objects (first: line {first_bad - base + 1})",
-                    )
+                    Note(rel, "parse-error", f"{nbad} line(s) are not JSON objects (first: line {line})")
                 )
             if nwrong:
+                line = first_wrong - self.first[fi] + 1
                 self.notes.append(
                     Note(
                         rel,
                         "parse-error",
                         f"{nwrong} record(s) with a wrong or missing field type, e.g. {what} "
-                        f"(first: line {first_wrong - base + 1}); left out of the time analysis",
+                        f"(first: line {line}); left out of the time analysis",
                     )
                 )
         try:
-            rej = self.q(
-                """SELECT s.file_path, count(*), min(e.line), any_value(e.error_type)
-                   FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id) GROUP BY ALL"""
-            )
+            rej = self.q("SELECT line, error_type FROM reject_errors ORDER BY line LIMIT 1000")
         except self.duckdb.Error:
             rej = []
-        for path, n, first, what in rej:
+        for line, what in rej:
+            s = self.line_of(int(line) - 1)
             self.notes.append(
                 Note(
-                    self.rel.get(path, path),
+                    s.path,
                     "parse-error",
-                    f"{n} line(s) unreadable ({what}, first: line {first})",
+                    f"line {s.line} unreadable ({what}); line numbers after it are off by one",
                 )
             )
 
-    def line_of(self, rowid: int | None) -> Sample:
-        if rowid is None:
+    def line_of(self, ln: int | None) -> Sample:
+        """File and line (1-based) of spool line `ln` (0-based)."""
+        if ln is None or not self.first:
             return Sample(None, 1)
-        row = self.q(
-            "SELECT path, ? - (SELECT min(rowid) FROM rec r2 WHERE r2.path = r.path) + 1 FROM rec r WHERE rowid = ?",
-            [rowid, rowid],
-        )
-        if not row:
-            return Sample(None, 1)
-        return Sample(self.rel.get(row[0][0], row[0][0]), int(row[0][1]))
+        i = bisect.bisect_right(self.first, ln) - 1
+        return Sample(self.kept[i].rel, ln - self.first[i] + 1)
 
     # -- deliveries ----------------------------------------------------------------------------------------
 
     def deliveries(self, batches: list[Batch], facts: LogFacts) -> list[tuple[int, int]]:
         """Batch ranges, learned cadence, gaps (returned), late and out-of-order batches."""
         per = {
-            p: (lo, hi, n, first)
-            for p, lo, hi, n, first in self.q(
-                "SELECT path, min(ts), max(ts), count(*) FILTER (ok), min(rowid) FROM rec GROUP BY path"
+            self.kept[fi].path: (lo, hi, n, first)
+            for fi, lo, hi, n, first in self.q(
+                "SELECT fi, min(ts), max(ts), count(*) FILTER (ok), min(ln) FROM rec GROUP BY fi"
             )
         }
         starts = sorted(b.name_start_ms for b in batches if b.name_start_ms is not None)
@@ -676,7 +683,7 @@ class Analyzer:
                 details.update(baseline=sum(x[8] for x in g), observed=e, requests=n)
                 count, cond = e, "AND exc"
             rid = self.q(
-                f"SELECT min_by(rowid, ts) FROM rec WHERE inv AND script = ? AND ts >= ? AND ts < ? {cond}",
+                f"SELECT min_by(ln, ts) FROM rec WHERE inv AND script = ? AND ts >= ? AND ts < ? {cond}",
                 [script, start, end],
             )
             sample = self.line_of(rid[0][0] if rid else None)
@@ -700,7 +707,7 @@ class Analyzer:
         else:
             self.con.execute(
                 """CREATE OR REPLACE TABLE ev AS
-                   SELECT rowid AS rid, path, ts, script,
+                   SELECT ln AS rid, ts, script,
                           ev_struct IS NOT NULL AS structured,
                           CASE WHEN ev_struct IS NOT NULL THEN coalesce(ev_id, false) END AS has_id
                    FROM rec WHERE ev_struct IS NOT NULL OR ev_text IS NOT NULL"""
@@ -726,7 +733,7 @@ class Analyzer:
                     )
                 )
         for script, denials, rid, by_status in self.q(
-            f"""SELECT r.script, count(*), min_by(r.rowid, r.ts),
+            f"""SELECT r.script, count(*), min_by(r.ln, r.ts),
                        string_agg(DISTINCT r.status::VARCHAR, '/' ORDER BY r.status::VARCHAR)
                 FROM rec r WHERE r.inv AND r.status IN (401, 403, 429) AND r.script IS NOT NULL
                   AND r.script NOT IN (SELECT script FROM ev WHERE script IS NOT NULL)
@@ -765,15 +772,48 @@ class Analyzer:
         return facts
 
 
-def gzip_problem_for(b: Batch) -> str | None:
-    if b.path.endswith(".gz"):
-        return gzip_problem(__import__("pathlib").Path(b.path))
-    try:
-        with open(b.path, "rb") as fh:
-            fh.read(1)
-    except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
-    return None
+def _copy_batch(path: str, out: Any, errors: str) -> int:
+    """Append the decompressed lines of one batch to `out`, ending with a newline; return the line count.
+    Raises ValueError for a truncated or corrupt gzip stream, UnicodeDecodeError (strict) for bad bytes."""
+    gz = path.endswith(".gz")
+    d = zlib.decompressobj(wbits=47) if gz else None
+    dec = codecs.getincrementaldecoder("utf-8")(errors)
+    lines = 0
+    last = b"\n"
+
+    def emit(data: bytes, final: bool = False) -> None:
+        nonlocal lines, last
+        text = dec.decode(data, final)
+        if errors != "strict":
+            data = text.encode("utf-8")
+        if data:
+            out.write(data)
+            lines += data.count(b"\n")
+            last = data[-1:]
+
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if d is None:
+                emit(chunk)
+                continue
+            try:
+                while chunk:
+                    emit(d.decompress(chunk, 1 << 24))
+                    chunk = d.unconsumed_tail
+                    if d.eof and d.unused_data:  # concatenated gzip members
+                        chunk = d.unused_data
+                        d = zlib.decompressobj(wbits=47)
+            except zlib.error as exc:
+                raise ValueError(f"not a valid gzip stream ({exc})") from None
+    if d is not None:
+        if not d.eof:
+            raise ValueError("truncated gzip stream (the upload was cut short)")
+        emit(d.flush())
+    emit(b"", final=True)
+    if last != b"\n":
+        out.write(b"\n")
+        lines += 1
+    return lines
 
 
 def analyze(source: Source, options: Options | None = None) -> LogFacts:

@@ -90,15 +90,15 @@ def daily(t: datetime) -> float:
 class Plan:
     """Where the anomalies sit, relative to the start of the dataset (hours)."""
 
-    def __init__(self, hours: float, anomalies: bool):
+    def __init__(self, hours: float, anomalies: bool, batch: int = BATCH):
         self.on = anomalies
         h = lambda x: START + timedelta(hours=x)  # noqa: E731
         # scale positions for datasets shorter than 48 h
         f = min(1.0, hours / 48)
         at = lambda x: h(round(x * f * 12) / 12)  # noqa: E731  (5-minute aligned)
         self.gap = (at(20), at(20) + timedelta(minutes=45))
-        self.late = (at(25), at(25) + timedelta(seconds=BATCH))
-        self.reorder = (at(42), at(42) + timedelta(seconds=BATCH))
+        self.late = (at(25), at(25) + timedelta(seconds=batch))
+        self.reorder = (at(42), at(42) + timedelta(seconds=batch))
         self.auth = ("api-gateway", at(34.5), at(34.5) + timedelta(minutes=30))
         self.spike = ("auth-service", at(38), at(38) + timedelta(minutes=20))
         self.drop = ("api-gateway", at(11), at(11) + timedelta(minutes=30))
@@ -132,7 +132,9 @@ class Plan:
         ]
 
 
-def _records(rng: random.Random, plan: Plan, t0: datetime, rate: float) -> list[tuple[str, datetime, dict]]:
+def _records(
+    rng: random.Random, plan: Plan, t0: datetime, rate: float, batch: int = BATCH
+) -> list[tuple[str, datetime, dict]]:
     """The invocations of one batch window: (script, time, facts)."""
     out = []
     burst = 1.0 + (rng.random() * 0.7 if rng.random() < 0.03 else 0.0)
@@ -144,7 +146,7 @@ def _records(rng: random.Random, plan: Plan, t0: datetime, rate: float) -> list[
             mult *= 6
         if plan.on and name == plan.drop[0] and plan.inside(t0, plan.drop):
             mult *= 0.1
-        n = _poisson(rng, rate * s["share"] * daily(t0) * BATCH / 60 * mult)
+        n = _poisson(rng, rate * s["share"] * daily(t0) * batch / 60 * mult)
         deny = s["deny"]
         if plan.on and name == plan.auth[0] and plan.inside(t0, plan.auth):
             deny = 0.45
@@ -152,7 +154,7 @@ def _records(rng: random.Random, plan: Plan, t0: datetime, rate: float) -> list[
         if plan.on and name == plan.exc[0] and plan.inside(t0, plan.exc):
             exc = 0.5
         for _ in range(n):
-            t = t0 + timedelta(seconds=rng.random() * BATCH)
+            t = t0 + timedelta(seconds=rng.random() * batch)
             r = rng.random()
             if r < deny:
                 status = rng.choice((401, 403)) if name != "legacy-proxy" else 403
@@ -264,28 +266,29 @@ def generate(
     rate: float = 40.0,
     seed: int = 7,
     anomalies: bool = True,
+    batch: int = BATCH,
 ) -> dict[str, Any]:
     """Write a dataset under `out`; return the ground truth. `rate`: invocations per minute of the busiest
     script at the daily peak (all scripts together: about 2.3x that)."""
     if kind not in ("logpush", "fastly"):
         raise ValueError(f"kind must be logpush or fastly, not {kind!r}")
     rng = random.Random(seed)
-    plan = Plan(hours, anomalies)
+    plan = Plan(hours, anomalies, batch)
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    n_batches = int(hours * 3600 // BATCH)
+    n_batches = int(hours * 3600 // batch)
     files = records = 0
     for i in range(n_batches):
-        t0 = START + timedelta(seconds=i * BATCH)
-        t1 = t0 + timedelta(seconds=BATCH)
-        recs = _records(rng, plan, t0, rate)
+        t0 = START + timedelta(seconds=i * batch)
+        t1 = t0 + timedelta(seconds=batch)
+        recs = _records(rng, plan, t0, rate, batch)
         if anomalies and plan.inside(t0, plan.gap):
             continue  # never delivered
         delay = 20 + rng.random() * 70  # seconds after the end of the batch
         if anomalies and t0 == plan.late[0]:
             delay = 3 * 3600
         if anomalies and t0 == plan.reorder[0]:
-            delay = 2 * BATCH + 240  # after the next two batches
+            delay = 2 * batch + 240  # after the next two (or more) batches
         delivered = t1 + timedelta(seconds=delay)
         uid = f"{rng.getrandbits(32):08x}"
         if kind == "logpush":
@@ -307,7 +310,7 @@ def generate(
         "seed": seed,
         "hours": hours,
         "start": iso(START),
-        "end": iso(START + timedelta(seconds=n_batches * BATCH)),
+        "end": iso(START + timedelta(seconds=n_batches * batch)),
         "files": files,
         "records": records,
         "planted": [asdict(p) for p in plan.truth()],
@@ -327,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         "--rate", type=float, default=40.0, help="peak invocations per minute of the busiest script"
     )
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--batch-seconds", type=int, default=BATCH, help="time range of one batch (default: 300)")
     p.add_argument("--no-anomalies", action="store_true", help="only normal noise")
     p.add_argument("--truth", metavar="FILE", help="write the planted anomalies as JSON to FILE")
     a = p.parse_args(argv)
