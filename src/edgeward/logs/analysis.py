@@ -143,33 +143,46 @@ def _read_spool(spool: str) -> str:
     )
 
 
+def _lst(xs: list[str]) -> str:
+    return "[" + ", ".join(_sql_str(x) for x in xs) + "]"
+
+
+def _parsed(spool: str, paths: list[str]) -> str:
+    """Every line with the values at `paths`, parsed once (`v`, NULL when the line is not a JSON object)."""
+    return f"""
+      SELECT line, CASE WHEN starts_with(ltrim(line), '{{') THEN try(json_extract_string(line, {_lst(paths)})) END AS v
+      FROM {_read_spool(spool)}"""
+
+
+BLANK = "line IS NULL OR trim(line) = ''"
+
+
 def _logpush_select(spool: str, pat: str) -> str:
     p = _sql_str(pat)
+    paths = [
+        "$.ScriptName",
+        "$.EventTimestampMs",
+        "$.Event.Response.Status",
+        "$.Outcome",
+        "$.Exceptions",
+        "$.Logs",
+    ]
     return f"""
-    WITH src AS (
-      SELECT line, coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
-      FROM {_read_spool(spool)}
-    ), x AS (
-      SELECT line, ok,
-        CASE WHEN ok THEN json_extract_string(line, ['$.ScriptName', '$.EventTimestampMs',
-             '$.Event.Response.Status', '$.Outcome', '$.EventType']) END AS v,
-        CASE WHEN ok THEN json_array_length(line, '$.Exceptions') END AS nexc,
-        CASE WHEN ok THEN json_extract(line, '$.Logs') END AS logs
-      FROM src
-    )
+    WITH x AS ({_parsed(spool, paths)})
     SELECT
-      line IS NULL OR trim(line) = '' AS blank,
-      ok,
-      CASE WHEN NOT ok AND NOT (line IS NULL OR trim(line) = '') THEN left(line, 200) END AS bad,
+      {BLANK} AS blank,
+      v IS NOT NULL AS ok,
+      CASE WHEN v IS NULL AND NOT ({BLANK}) THEN left(line, 200) END AS bad,
       v[1] AS script,
       TRY_CAST(v[2] AS BIGINT) AS ts,
       CASE WHEN v[2] IS NOT NULL AND TRY_CAST(v[2] AS BIGINT) IS NULL THEN 'EventTimestampMs'
            WHEN v[3] IS NOT NULL AND TRY_CAST(v[3] AS INTEGER) IS NULL THEN 'Event.Response.Status'
-           WHEN ok AND v[2] IS NULL THEN 'EventTimestampMs (missing)' END AS wrong,
+           WHEN v IS NOT NULL AND v[2] IS NULL THEN 'EventTimestampMs (missing)' END AS wrong,
       TRY_CAST(v[3] AS INTEGER) AS status,
-      ok AS inv,
-      coalesce(v[4] = 'exception' OR coalesce(nexc, 0) > 0, false) AS exc,
-      CASE WHEN logs IS NOT NULL AND regexp_matches(logs::VARCHAR, {p}) THEN logs END AS logs,
+      v IS NOT NULL AS inv,
+      coalesce(v[4] = 'exception'
+               OR (v[5] IS NOT NULL AND v[5] <> '[]' AND try(json_array_length(v[5])) > 0), false) AS exc,
+      CASE WHEN v[6] IS NOT NULL AND v[6] <> '[]' AND regexp_matches(v[6], {p}) THEN try(v[6]::JSON) END AS logs,
       NULL::VARCHAR AS ev_struct, NULL::VARCHAR AS ev_text, NULL::BOOLEAN AS ev_id
     FROM x
     """
@@ -177,59 +190,58 @@ def _logpush_select(spool: str, pat: str) -> str:
 
 def _fastly_select(spool: str, pat: str) -> str:
     p = _sql_str(pat)
-    tsk = ["$.timestamp", "$.time", "$.ts", "$.start_time", "$.@timestamp"]
-    svc = ["$.service", "$.service_name", "$.service_id", "$.script"]
-    st = ["$.status", "$.response_status", "$.resp_status", "$.status_code"]
-    err = ["$.error", "$.panic", "$.exception"]
-    evk = [f"$.{k}" for k in EVENT_KEYS]
-    txk = [f"$.{k}" for k in TEXT_KEYS]
-    idk = [f'$."{k}"' for k in ID_KEYS]
+    groups = {
+        "ts": ["$.timestamp", "$.time", "$.ts", "$.start_time", "$.@timestamp"],
+        "svc": ["$.service", "$.service_name", "$.service_id", "$.script"],
+        "st": ["$.status", "$.response_status", "$.resp_status", "$.status_code"],
+        "err": ["$.error", "$.panic", "$.exception"],
+        "out": ["$.outcome"],
+        "ev": [f"$.{k}" for k in EVENT_KEYS],
+        "txt": [f"$.{k}" for k in TEXT_KEYS],
+        "id": [f'$."{k}"' for k in ID_KEYS],
+    }
+    paths: list[str] = []
+    at: dict[str, str] = {}
+    for name, ps in groups.items():
+        at[name] = f"v[{len(paths) + 1}:{len(paths) + len(ps)}]"  # DuckDB list slices are 1-based, inclusive
+        paths += ps
 
-    def lst(xs: list[str]) -> str:
-        return "[" + ", ".join(_sql_str(x) for x in xs) + "]"
+    def first(name: str) -> str:
+        return f"list_filter({at[name]}, lambda s: s IS NOT NULL)[1]"
 
     return f"""
-    WITH src AS (
-      SELECT line, coalesce(json_valid(line) AND starts_with(ltrim(line), '{{'), false) AS ok
-      FROM {_read_spool(spool)}
-    ), x AS (
-      SELECT line, ok,
-        CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(tsk)}), lambda s: s IS NOT NULL)[1] END AS tss,
-        CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(svc)}), lambda s: s IS NOT NULL)[1] END AS script,
-        CASE WHEN ok THEN list_filter(json_extract_string(line, {lst(st)}), lambda s: s IS NOT NULL)[1] END AS sts,
-        CASE WHEN ok THEN array_to_string(json_extract_string(line, {lst(err)}), '') END AS err,
-        CASE WHEN ok THEN json_extract_string(line, '$.outcome') END AS outcome,
-        CASE WHEN ok THEN array_to_string(json_extract_string(line, {lst(evk)}), ' ') END AS evs,
-        CASE WHEN ok THEN array_to_string(json_extract_string(line, {lst(txk)}), ' ') END AS txt,
-        CASE WHEN ok THEN len(list_filter(json_extract_string(line, {lst(idk)}),
-                                          lambda s: s IS NOT NULL AND s <> '')) > 0 END AS has_id
-      FROM src
-    ), y AS (
+    WITH x AS ({_parsed(spool, paths)}),
+    y AS (
+      SELECT line, v, {first("ts")} AS tss, {first("svc")} AS script, {first("st")} AS sts,
+        array_to_string({at["err"]}, '') AS err, v[{paths.index("$.outcome") + 1}] AS outcome,
+        array_to_string({at["ev"]}, ' ') AS evs, array_to_string({at["txt"]}, ' ') AS txt,
+        len(list_filter({at["id"]}, lambda s: s IS NOT NULL AND s <> '')) > 0 AS has_id
+      FROM x
+    ), z AS (
       SELECT *,
         coalesce(epoch_ms(TRY_CAST(tss AS TIMESTAMPTZ)),
                  CASE WHEN TRY_CAST(tss AS DOUBLE) < 1e11 THEN CAST(TRY_CAST(tss AS DOUBLE) * 1000 AS BIGINT)
                       ELSE TRY_CAST(TRY_CAST(tss AS DOUBLE) AS BIGINT) END) AS ts
-      FROM x
+      FROM y
     )
     SELECT
-      line IS NULL OR trim(line) = '' AS blank,
-      ok,
-      CASE WHEN NOT ok AND NOT (line IS NULL OR trim(line) = '') AND NOT regexp_matches(line, {p})
-           THEN left(line, 200) END AS bad,
+      {BLANK} AS blank,
+      v IS NOT NULL AS ok,
+      CASE WHEN v IS NULL AND NOT ({BLANK}) AND NOT regexp_matches(line, {p}) THEN left(line, 200) END AS bad,
       script,
       ts,
       CASE WHEN tss IS NOT NULL AND ts IS NULL THEN 'timestamp'
            WHEN sts IS NOT NULL AND TRY_CAST(sts AS INTEGER) IS NULL THEN 'status'
-           WHEN ok AND tss IS NULL THEN 'timestamp (missing)' END AS wrong,
+           WHEN v IS NOT NULL AND tss IS NULL THEN 'timestamp (missing)' END AS wrong,
       TRY_CAST(sts AS INTEGER) AS status,
-      ok AND sts IS NOT NULL AS inv,
+      v IS NOT NULL AND sts IS NOT NULL AS inv,
       coalesce(err <> '' OR outcome IN ('exception', 'panic'), false) AS exc,
       NULL::JSON AS logs,
-      CASE WHEN ok AND regexp_matches(coalesce(evs, ''), {p}) THEN evs END AS ev_struct,
-      CASE WHEN ok AND regexp_matches(coalesce(txt, ''), {p}) THEN txt
-           WHEN NOT ok AND line IS NOT NULL AND regexp_matches(line, {p}) THEN left(line, 200) END AS ev_text,
+      CASE WHEN v IS NOT NULL AND regexp_matches(coalesce(evs, ''), {p}) THEN evs END AS ev_struct,
+      CASE WHEN v IS NOT NULL AND regexp_matches(coalesce(txt, ''), {p}) THEN txt
+           WHEN v IS NULL AND line IS NOT NULL AND regexp_matches(line, {p}) THEN left(line, 200) END AS ev_text,
       has_id AS ev_id
-    FROM y
+    FROM z
     """
 
 
