@@ -113,6 +113,8 @@ class LogFacts:
     notes: list[Note] = field(default_factory=list)
     # for the plot: (window start ms, requests, auth failures, exceptions) over all scripts
     timeline: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # for the plot: script -> (window start ms, requests), the busiest scripts only
+    script_timeline: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     # for the plot: (start ms, end ms, delivered ms or None, records)
     deliveries: list[tuple[int, int, int | None, int]] = field(default_factory=list)
     # for Sigma: script -> {"volume_high", "volume_low", "auth_failures", "exceptions"} per window
@@ -575,6 +577,12 @@ class Analyzer:
             (int(bt), int(n), int(a), int(e))
             for bt, n, a, e in self.q("SELECT bt, sum(n), sum(a), sum(e) FROM b GROUP BY bt ORDER BY bt")
         ]
+        busiest = [r[0] for r in self.q("SELECT script FROM b GROUP BY script ORDER BY sum(n) DESC LIMIT 8")]
+        for script, bt, n in self.q(
+            "SELECT script, bt, n FROM b WHERE script IN (SELECT unnest($s)) ORDER BY script, bt",
+            {"s": busiest},
+        ):
+            facts.script_timeline.setdefault(script, []).append((int(bt), int(n)))
         span = o.baseline_span * 1000
         self._base_sql = f"""
             CREATE OR REPLACE TABLE base AS

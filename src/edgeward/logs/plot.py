@@ -14,7 +14,8 @@ from typing import Any
 from edgeward.findings import Finding
 from edgeward.logs.analysis import LogFacts
 
-W, LEFT, RIGHT, PANEL, GAP, TOP = 1100, 70, 20, 150, 40, 30
+W, LEFT, RIGHT, PANEL, GAP, TOP = 1100, 70, 150, 150, 40, 50
+PALETTE = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 COLORS = {
     "LOG001": "#d62728",
     "LOG002": "#ff7f0e",
@@ -54,19 +55,22 @@ def render_plot(facts: LogFacts, findings: list[Finding], title: str = "edgeward
     out.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" font-family="sans-serif" font-size="11">'
     )
-    # bands for findings with a window
-    for f in findings:
+    # bands for findings with a window; labels on up to three rows so that they do not overlap
+    rows_end = [-1e9, -1e9, -1e9]
+    for f in sorted(findings, key=lambda f: f.extra.get("window_start") or ""):
         s, e = _ms(f.extra.get("window_start")), _ms(f.extra.get("window_end"))
         if s is None or e is None:
             continue
         x0, x1 = x(max(s, lo)), x(min(e, hi))
         color = COLORS.get(f.code, "#444")
-        label = html.escape(f"{f.code} {f.extra.get('script') or ''}".strip())
+        label = f"{f.code} {f.extra.get('script') or ''}".strip()
+        row = next((i for i, end in enumerate(rows_end) if end < x0), 0)
+        rows_end[row] = x0 + 6.2 * len(label) + 4
         tip = html.escape(f"{f.code} {f.name}: {f.message}")
         out.append(
             f'<g><title>{tip}</title><rect x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 2):.1f}" '
             f'height="{3 * PANEL + 2 * GAP}" fill="{color}" fill-opacity="0.18" stroke="{color}"/>'
-            f'<text x="{x0 + 2:.1f}" y="{TOP - 4}" fill="{color}">{label}</text></g>'
+            f'<text x="{x0 + 1:.1f}" y="{TOP - 4 - 13 * row}" fill="{color}">{html.escape(label)}</text></g>'
         )
     for name, y0 in panels:
         out.append(f'<rect x="{LEFT}" y="{y0}" width="{width}" height="{PANEL}" fill="none" stroke="#999"/>')
@@ -94,7 +98,21 @@ def render_plot(facts: LogFacts, findings: list[Finding], title: str = "edgeward
     tl = facts.timeline
     w = facts.options.window * 1000
     vol = [(bt + w / 2, n) for bt, n, _, _ in tl]
-    series(vol, panels[0][1], max((n for _, n in vol), default=1), "#1f77b4", "")
+    vmax = max((n for _, n in vol), default=1)
+    series(vol, panels[0][1], vmax, "#111", "")
+    for i, (script, pts) in enumerate(sorted(facts.script_timeline.items())):
+        color = PALETTE[i % len(PALETTE)]
+        y0 = panels[0][1]
+        line = " ".join(f"{x(bt + w / 2):.1f},{y0 + PANEL - n / (vmax or 1) * PANEL:.1f}" for bt, n in pts)
+        out.append(
+            f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="0.8" opacity="0.8"/>'
+        )
+        out.append(
+            f'<text x="{W - RIGHT + 8}" y="{y0 + 12 + 13 * i}" fill="{color}">{html.escape(script[:22])}</text>'
+        )
+    out.append(
+        f'<text x="{W - RIGHT + 8}" y="{panels[0][1] + 12 + 13 * len(facts.script_timeline)}" fill="#111">all scripts</text>'
+    )
     share = [(bt + w / 2, 100 * a / n) for bt, n, a, _ in tl if n]
     series(share, panels[1][1], max((s for _, s in share), default=1), "#9467bd", "%")
     # deliveries: one dot per batch at the end of its range, height = delay (log scale, minutes)
