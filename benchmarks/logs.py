@@ -11,6 +11,7 @@ which includes DuckDB's buffers) and whether exactly the planted anomalies were 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -50,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
             f"dataset: {a.kind}, {a.hours:g} h, {truth['files']} files, {truth['records']} records, "
             f"{size / 1e6:.1f} MB gzipped (generated in {gen_s:.1f} s)"
         )
-        times = []
+        times, cpus = [], []
         result = None
         for _ in range(a.runs):
             opt = Options(memory_limit=a.memory_limit, threads=a.threads)
+            r0 = resource.getrusage(resource.RUSAGE_SELF)
             t1 = time.monotonic()
             result = analyze_logs(str(out), opt)
             times.append(time.monotonic() - t1)
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
+            cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
         assert result is not None
         times.sort()
         best, med = times[0], times[len(times) // 2]
@@ -69,8 +73,13 @@ def main(argv: list[str] | None = None) -> int:
             (x["code"], x["script"] or "", x["window_start"] or "", x["window_end"] or "")
             for x in truth["planted"]
         )
+        load = os.getloadavg()[0]
         print(
-            f"analysis: best {best:.2f} s, median {med:.2f} s of {a.runs} run(s); "
+            f"machine: {os.cpu_count()} CPU(s), load average {load:.1f} (other processes compete for the CPUs)"
+        )
+        print(
+            f"analysis: wall time best {best:.2f} s, median {med:.2f} s of {a.runs} run(s); "
+            f"CPU time (all threads) min {min(cpus):.2f} s; "
             f"{truth['records'] / best:,.0f} records/s; peak RSS {rss_mb:.0f} MB "
             f"(DuckDB memory limit {a.memory_limit})"
         )

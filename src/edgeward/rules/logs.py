@@ -105,13 +105,13 @@ def late_delivery(facts: LogFacts) -> Iterator[Hit]:
         d = a.details
         what = []
         if d["late"]:
-            what.append(f"delivered {d['max_delay_s'] / 60:.0f} minutes after its range ended")
+            what.append(f"{d['max_delay_s'] / 60:.0f} minutes after its range ended")
         if d["overtaken_by"]:
             what.append(f"after {d['overtaken_by']} batch(es) of later ranges")
         yield _hit(
             facts,
             a,
-            f"{d['batches']} batch(es) for {_when(a)} {' and '.join(what) or 'out of order'} "
+            f"{d['batches']} batch(es) for {_when(a)} delivered {', '.join(what) or 'out of order'} "
             f"(median delay {d['median_delay_s']:.0f} s)",
             f"{d['first_batch']} delivered {d['delivered']}",
         )
