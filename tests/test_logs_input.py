@@ -154,6 +154,9 @@ def test_glob_source(tmp_path):
     (tmp_path / "README.txt").write_text("not a log")
     result = analyze_logs(str(tmp_path / "**" / "*.log.gz"))
     assert result.stats["files"] == 12 and result.stats["records"] == 60
+    assert result.root == str(tmp_path)
+    result = analyze_logs(str(tmp_path / "2026*" / "20260302T12[01]*.log.gz"))
+    assert result.stats["files"] == 4 and result.root == str(tmp_path)
 
 
 def test_copied_files_do_not_fake_late_deliveries(tmp_path):

@@ -85,9 +85,10 @@ def discover(source: str) -> tuple[Path, list[Path]]:
     if p.is_file():
         return p.parent, [p]
     matches = sorted(Path(m) for m in glob.glob(source, recursive=True) if Path(m).is_file())
-    base = Path(glob.escape(source).split("*")[0] or ".")
-    root = base if base.is_dir() else base.parent
-    return root, matches
+    m = re.search(r"[*?\[]", source)
+    prefix = source[: m.start()] if m else source
+    root = Path(prefix) if prefix.endswith(("/", os.sep)) else Path(prefix).parent
+    return root, [f for f in matches if f.name not in MANIFEST_NAMES]
 
 
 def load_manifest(path: Path) -> dict[str, int]:
