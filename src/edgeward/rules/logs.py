@@ -254,7 +254,8 @@ def silent_denials(facts: LogFacts) -> Iterator[Hit]:
 
     Example: `legacy-proxy` answers 300 requests with 403 over two days; its `Logs` are always empty.
 
-    Fix: log one JSON event on every denial path, with the reason and the request id.
+    Fix: log one JSON event on every denial path, with the reason and the request id. If the script does
+    log, check that the Logpush job exports the `Logs` field (`edgeward scan` reports OBS002 otherwise).
     """
     for a in facts.of("silent"):
         yield _hit(
