@@ -115,3 +115,26 @@ def test_generator_is_deterministic(tmp_path):
     fb = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.gz"))
     assert fa == fb
     assert all((tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes() for p in fa)
+
+
+def test_generator_command_line(tmp_path):
+    from edgeward.logs.generate import main
+
+    assert (
+        main(
+            [
+                str(tmp_path / "out"),
+                "--kind",
+                "fastly",
+                "--hours",
+                "1",
+                "--rate",
+                "2",
+                "--truth",
+                str(tmp_path / "t.json"),
+            ]
+        )
+        == 0
+    )
+    truth = json.loads((tmp_path / "t.json").read_text())
+    assert truth["kind"] == "fastly" and truth["files"] == len(list((tmp_path / "out").rglob("*.log.gz")))

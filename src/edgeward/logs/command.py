@@ -88,6 +88,12 @@ class Logs:
             help="events behind a spike (default: 10)",
         )
         t.add_argument(
+            "--min-baseline",
+            type=positive(int),
+            default=d.min_baseline_windows,
+            help="comparable windows a window needs to be judged (default: 6)",
+        )
+        t.add_argument(
             "--auth-min-increase",
             type=float,
             default=d.auth_min_increase,
@@ -179,6 +185,7 @@ class Logs:
             z=args.z,
             ratio=args.ratio,
             min_events=args.min_events,
+            min_baseline_windows=args.min_baseline,
             auth_min_increase=args.auth_min_increase,
             gap_factor=args.gap_factor,
             min_gap=args.min_gap,
