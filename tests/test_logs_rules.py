@@ -126,3 +126,16 @@ def test_fastly_event_lines(tmp_path):
     assert [n.message for n in result.notes if n.kind == "parse-error"] == [
         "1 line(s) are not JSON objects (first: line 7)"
     ]
+
+
+def test_sample_after_an_empty_batch(tmp_path):
+    """Records after an empty batch are attributed to their own file and line."""
+    import gzip
+
+    batch(tmp_path, 0, [record("ok", at(0, k)) for k in range(3)])
+    batch(tmp_path, 1, [], raw=gzip.compress(b""))
+    p = batch(tmp_path, 2, [record("ok", at(2, 0))] + [record("silent", at(2, k), 403) for k in range(1, 11)])
+    result = analyze_logs(str(tmp_path))
+    assert [(f.code, f.path, f.line) for f in result.findings] == [
+        ("LOG007", str(p.relative_to(tmp_path)), 2)
+    ]

@@ -1,17 +1,19 @@
-"""The log analysis: DuckDB reads every batch (gzipped NDJSON, straight from disk, streaming, under a memory
-limit) into one compact table of invocations and one of security events; windows, robust baselines and the
-anomalies are computed in SQL. Python only walks the batch list (one row per file) and merges flagged windows.
+"""The log analysis. The batches are streamed (decompressed chunk by chunk) into one spool file; DuckDB reads
+it in one scan, under a memory limit and with a temporary directory to spill to, into one compact table of
+invocations and one of security events; windows, robust baselines and anomalies are computed in SQL. Python
+walks only the batch list (one row per file) and merges flagged windows; it never loops over records.
 
-The result is `LogFacts`: plain data the LOG rules (`edgeward.rules.logs`) turn into findings, the plot and
-the Sigma writer read.
+The result is `LogFacts`: plain data the LOG rules (`edgeward.rules.logs`) turn into findings, and the plot
+and the Sigma writer read.
 
-Baselines are robust: for every window (default 5 minutes) of a script, the comparable windows are all other
-windows of that script whose time of day lies within `baseline_span` (default 60 minutes) of it, on any day of
-the data. Their median and MAD (scaled by 1.4826) give the expected value and its spread; the spread is never
-taken below the counting noise (Poisson for counts, binomial for shares), so quiet scripts do not alarm on a
-handful of events. A window is anomalous only when its robust z-score passes `z` AND it differs from the
-median by the factor `ratio` (and, for auth-failure shares, by at least `auth_min_increase`), with at least
-`min_events` events behind it. Comparing the same time of day is what keeps the normal daily cycle quiet.
+Baselines are robust: for every window (default 5 minutes) of a script, the comparable windows are the other
+windows of that script whose time of day lies within `baseline_span` (default 60 minutes) of it: on the
+other days of the data when there are enough of them, else on any day. Their median and MAD (scaled by
+1.4826) give the expected value and its spread; counts are compared after Anscombe's transform, so that the
+spread is never below counting noise (binomial for shares) and quiet scripts do not alarm on a handful of
+events. A window is anomalous only when its robust z-score passes `z` AND it differs from the median by the
+factor `ratio` (and, for auth-failure shares, by at least `auth_min_increase`), with at least `min_events`
+events behind it. Windows flagged in a first pass are left out of the baselines of the second.
 """
 
 from __future__ import annotations
@@ -297,6 +299,7 @@ class Analyzer:
         self.duckdb = duckdb
         self.first: list[int] = []
         self.kept: list[Batch] = []
+        self.lines = 0
 
     def close(self) -> None:
         self.con.close()
@@ -343,6 +346,7 @@ class Analyzer:
                 self.first.append(line)
                 line += n
         self.kept = kept
+        self.lines = line
         return spool, kept
 
     def load(self) -> list[Batch]:
@@ -354,10 +358,13 @@ class Analyzer:
             return []
         select = _logpush_select if self.src.kind == "logpush" else _fastly_select
         self.con.execute(f"CREATE TABLE rec0 AS {select(spool, self.opt.security_pattern)}")
+        # batches without lines share their start with the next one: leave them out of the join
+        ends = self.first[1:] + [self.lines]
+        nonempty = [i for i in range(len(batches)) if ends[i] > self.first[i]]
         self.con.execute("CREATE TABLE files(fi INTEGER, lo BIGINT)")
         self.con.execute(
             "INSERT INTO files SELECT unnest($fi), unnest($lo)",
-            {"fi": list(range(len(batches))), "lo": self.first},
+            {"fi": nonempty, "lo": [self.first[i] for i in nonempty]},
         )
         # the line number in the spool (rowid: insertion order is file order) and the batch it came from
         self.con.execute(
