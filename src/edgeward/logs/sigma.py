@@ -165,6 +165,7 @@ def dump(docs: list[dict[str, Any]]) -> str:
 
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
+    y.width = 4096  # no folded lines (ruamel leaves trailing spaces on them)
     y.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
     buf = io.StringIO()
     y.dump_all(docs, buf)
