@@ -68,7 +68,7 @@ def test_silent_denials(tmp_path):
 def test_delivery_gap_and_near_miss(tmp_path):
     # batches every 5 minutes; a 10-minute hole (2 cadences: fine) and a 20-minute hole (4 cadences: gap)
     for i in [*range(0, 6), *range(8, 14), *range(18, 30)]:
-        batch(tmp_path, i, [record("api", at(i, k)) for k in range(3)])
+        batch(tmp_path, i, [record("api", at(i, k)) for k in range(6)])
     result = analyze_logs(str(tmp_path))
     assert found(result) == [("LOG001", None, "2026-03-02T13:10:00Z", "2026-03-02T13:30:00Z")]
     f = result.findings[0]
@@ -139,3 +139,21 @@ def test_sample_after_an_empty_batch(tmp_path):
     assert [(f.code, f.path, f.line) for f in result.findings] == [
         ("LOG007", str(p.relative_to(tmp_path)), 2)
     ]
+
+
+def test_quiet_nights_are_not_gaps(tmp_path):
+    """A service busy 08:00-20:00 UTC whose export writes nothing at night, three days long: the nights have
+    no batch, and none was expected, since the other days are just as quiet then. A note, no LOG001."""
+    day0 = T0.replace(hour=0)
+    for d in range(3):
+        for h in range(8, 20):
+            for k in range(12):
+                start = day0 + timedelta(days=d, hours=h, minutes=5 * k)
+                i = int((start - T0).total_seconds() // 300)
+                batch(tmp_path, i, [record("api", start + timedelta(seconds=s)) for s in range(0, 300, 50)])
+    result = analyze_logs(str(tmp_path))
+    assert [f.code for f in result.findings] == []
+    quiet = [n.message for n in result.notes if n.kind == "quiet-period"]
+    assert len(quiet) == 2 and quiet[0].startswith(
+        "no batch from 2026-03-02T20:00:00Z to 2026-03-03T08:00:00Z"
+    )

@@ -472,7 +472,14 @@ class Analyzer:
                             r[0],
                             max(1, round(hole / cadence)),
                             self._sample_in_batch(prev),
-                            {"hole_s": hole / 1000, "cadence_s": cadence / 1000, "threshold_s": limit / 1000},
+                            {
+                                "hole_s": hole / 1000,
+                                "cadence_s": cadence / 1000,
+                                "threshold_s": limit / 1000,
+                                # events per second in the batches either side, for _confirm_gaps
+                                "rate_before": prev[3] * 1000 / max(prev[1] - prev[0], 1000),
+                                "rate_after": r[3] * 1000 / max(r[1] - r[0], 1000),
+                            },
                         )
                     )
                 if r[1] >= covered:
@@ -679,6 +686,53 @@ class Analyzer:
                 "exceptions": math.ceil(ex),
             }
 
+    def _confirm_gaps(self, facts: LogFacts) -> None:
+        """A time without batches is a delivery gap only if events were expected then: at least `min_events`,
+        and about one per batch missing by the cadence. Expected: the median volume at the same time of day on
+        the other days of the data (quiet nights stay quiet), or, for data of a single day, the rate of the
+        batches either side of the hole."""
+        gaps = facts.of("gap")
+        if not gaps:
+            return
+        w = self.opt.window * 1000
+        span = self.opt.baseline_span * 1000
+        keep = []
+        for a in gaps:
+            rows = self.q(
+                f"""WITH t AS (SELECT bt, sum(n) AS tot FROM b GROUP BY bt)
+                    SELECT x.bt, median(y.tot), count(y.bt)
+                    FROM t x LEFT JOIN t y ON abs(x.bt - y.bt) > {span}
+                      AND least((((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS},
+                                {DAY_MS} - (((x.bt - y.bt) % {DAY_MS}) + {DAY_MS}) % {DAY_MS}) <= {span}
+                    WHERE x.bt < ? AND x.bt + {w} > ? GROUP BY x.bt""",
+                [a.end_ms, a.start_ms],
+            )
+            if rows and all(k >= self.opt.min_baseline_windows for _, _, k in rows):
+                expected = sum(
+                    (m or 0) * (min(bt + w, a.end_ms) - max(bt, a.start_ms)) / w for bt, m, _ in rows
+                )
+                how = "the same time on other days"
+            else:
+                rate = min(a.details["rate_before"], a.details["rate_after"])
+                expected = rate * (a.end_ms - a.start_ms) / 1000
+                how = "the batches either side"
+            a.details["expected_events"] = round(expected)
+            a.details["expected_from"] = how
+            # an export writes a batch only when there are events: a hole is a gap when enough events were
+            # expected in it, and at least about one for each batch missing by the cadence
+            if expected >= self.opt.min_events and expected >= a.count:
+                keep.append(a)
+            else:
+                self.notes.append(
+                    Note(
+                        None,
+                        "quiet-period",
+                        f"no batch from {iso(a.start_ms)} to {iso(a.end_ms)}, but about {expected:.0f} events "
+                        f"were expected then (from {how}), for about {a.count} batch period(s): a quiet period, not a delivery gap",
+                    )
+                )
+        facts.anomalies = [a for a in facts.anomalies if a.kind != "gap" or a in keep]
+
     def _merge(self, kind: str, rows: list[tuple], w: int, facts: LogFacts) -> None:
         groups: list[list[tuple]] = []
         for row in rows:
@@ -791,6 +845,7 @@ class Analyzer:
                 ]
                 gaps = self.deliveries(batches, facts)
                 self.windows(facts, gaps)
+                self._confirm_gaps(facts)
                 self.events(facts)
         finally:
             self.close()

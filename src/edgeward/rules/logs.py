@@ -58,8 +58,12 @@ def delivery_gap(facts: LogFacts) -> Iterator[Hit]:
 
     What it finds: a time range that no batch covers, longer than `--gap-factor` (default 3) times the
     cadence learned from the data (the median step between consecutive batches; 5 minutes for a Logpush job
-    with the default upload interval) and longer than `--min-gap`. Batch ranges come from the object names
-    (`<start>Z_<end>Z_<id>.log.gz`), or from the records when a name carries none.
+    with the default upload interval) and longer than `--min-gap`, at a time when events were expected: at
+    least `--min-events`, and about one for each missing batch, by the volume at the same time of day on the
+    other days of the data (or, for a single day, by the batches either side): an export writes no batch
+    when there is nothing to write, so a quiet night without uploads is not a gap. Batch ranges
+    come from the object names (`<start>Z_<end>Z_<id>.log.gz`), or from the records when a name carries
+    none.
 
     Why it matters: a gap is the silent failure: the job was disabled, its destination credentials expired,
     or the bucket filled up, and every security event of that time never reached the SIEM. Nobody notices
@@ -78,7 +82,8 @@ def delivery_gap(facts: LogFacts) -> Iterator[Hit]:
             a,
             f"no log batch for {d['hole_s'] / 60:.0f} minutes ({_when(a)}); the learned cadence is one batch "
             f"every {d['cadence_s']:.0f} s (limit {d['threshold_s']:.0f} s)",
-            f"about {a.count} batch(es) missing after this one",
+            f"about {a.count} batch(es) and {d['expected_events']} event(s) expected after this one "
+            f"(from {d['expected_from']})",
         )
 
 
