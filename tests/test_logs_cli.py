@@ -117,3 +117,12 @@ def test_log_rules_are_registered_and_documented(capsys):
         }
     assert main(["explain", "LOG003"]) == 0
     assert "comparable windows" in capsys.readouterr().out
+
+
+def test_baseline_hides_known_findings(export, tmp_path, capsys):
+    base = tmp_path / "baseline.json"
+    assert main(["logs", str(export), "--write-baseline", str(base), "-q"]) == 1
+    capsys.readouterr()
+    assert main(["logs", str(export), "--baseline", str(base), "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["findings"] == [] and data["stats"]["baselined"] == 2

@@ -64,6 +64,12 @@ class Logs:
             help="upload times of the objects (aws s3api list-objects-v2 JSON); default: SOURCE/manifest.json "
             "if present, else file modification times",
         )
+        g.add_argument(
+            "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
+        )
+        g.add_argument(
+            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+        )
         g.add_argument("--select", metavar="CODES", help="comma-separated LOG codes to report")
         g.add_argument("--ignore", metavar="CODES", help="comma-separated LOG codes to skip")
         t = p.add_argument_group("thresholds")
@@ -176,6 +182,14 @@ class Logs:
                 duckdb.sql("SELECT regexp_matches('x', ?)", params=[args.security_pattern]).fetchall()
             except duckdb.Error as exc:
                 raise UsageError(f"--security-pattern: {exc}") from None
+        baseline = None
+        if args.baseline:
+            from edgeward.engine import load_baseline
+
+            try:
+                baseline = load_baseline(args.baseline)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         select = [c.strip().upper() for c in args.select.split(",") if c.strip()] if args.select else None
         ignore = [c.strip().upper() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
         _check_codes((select or []) + (ignore or []))
@@ -206,6 +220,20 @@ class Logs:
             ignore=ignore,
             sigma_dir=args.emit_sigma,
         )
+        if baseline is not None:
+            kept = [f for f in result.findings if f.fingerprint not in baseline]
+            result.stats["baselined"] = len(result.findings) - len(kept)
+            result.findings = kept
+            result.stats["findings"] = len(kept)
+        if args.write_baseline:
+            from edgeward.engine import write_baseline
+
+            write_baseline(args.write_baseline, result.findings)
+            if not args.quiet:
+                print(
+                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    file=sys.stderr,
+                )
         if args.plot and result.facts is not None:
             from edgeward.logs.plot import write_plot
 
