@@ -126,3 +126,14 @@ def test_baseline_hides_known_findings(export, tmp_path, capsys):
     assert main(["logs", str(export), "--baseline", str(base), "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["findings"] == [] and data["stats"]["baselined"] == 2
+
+
+def test_fingerprints_do_not_depend_on_the_sample_file(export, tmp_path, capsys):
+    """LOG007 for a script keeps its fingerprint when the export rolls on (other files, other samples)."""
+    base = tmp_path / "baseline.json"
+    assert main(["logs", str(export), "--select", "LOG007", "--write-baseline", str(base), "-q"]) == 1
+    first = sorted(export.rglob("*.log.gz"))[0]
+    first.unlink()
+    capsys.readouterr()
+    assert main(["logs", str(export), "--select", "LOG007", "--baseline", str(base), "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stats"]["baselined"] == 1

@@ -13,7 +13,7 @@ from typing import Any
 from edgeward import __version__
 from edgeward.checklist import ChecklistRow
 from edgeward.engine import dedupe_fingerprints, make_finding
-from edgeward.findings import Finding, Note, Severity
+from edgeward.findings import Finding, Note, Severity, fingerprint
 from edgeward.logs.analysis import LogFacts, Options, analyze, iso
 from edgeward.logs.source import open_source
 from edgeward.rules.registry import catalog, load_all
@@ -72,6 +72,12 @@ def findings_from(
                 Note(None, "internal-error", f"rule {r.code} failed: {type(exc).__name__}: {exc} "
                      f"({Path(tb.filename).name}:{tb.lineno})")
             )  # fmt: skip
+    for f in findings:
+        # stable across exports: code, script and window, not the sample file (which moves as data rolls in)
+        e = f.extra
+        f.fingerprint = fingerprint(
+            f.code, None, f"{e.get('script') or ''}|{e.get('window_start') or ''}|{e.get('window_end') or ''}"
+        )
     dedupe_fingerprints(findings)
     findings.sort(key=Finding.sort_key)
     return findings, [r.code for r in rules], notes
