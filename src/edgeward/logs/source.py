@@ -136,26 +136,6 @@ def sniff_kind(files: list[Path]) -> str | None:
     return None
 
 
-def gzip_problem(path: Path) -> str | None:
-    """Why a .gz file cannot be read to its end (None when it can). Streams; keeps nothing in memory."""
-    d = zlib.decompressobj(wbits=47)
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                d.decompress(chunk, 0)
-                while d.eof and d.unused_data:  # concatenated members
-                    rest = d.unused_data
-                    d = zlib.decompressobj(wbits=47)
-                    d.decompress(rest, 0)
-    except zlib.error as exc:
-        return f"not a valid gzip stream ({exc})"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
-    if not d.eof:
-        return "truncated gzip stream (the upload was cut short)"
-    return None
-
-
 def open_source(source: str, *, kind: str = "auto", manifest: str | None = None) -> Source:
     root, files = discover(source)
     notes: list[Note] = []
@@ -170,6 +150,9 @@ def open_source(source: str, *, kind: str = "auto", manifest: str | None = None)
         try:
             delivered = load_manifest(mpath)
             delivery_from = f"manifest:{mpath.name}"
+            if not delivered:
+                notes.append(Note(str(mpath), "delivery-times", "manifest lists no objects; using file times"))
+                delivery_from = "mtime"
         except (OSError, ValueError) as exc:
             notes.append(Note(str(mpath), "parse-error", f"manifest unreadable, using file times: {exc}"))
     batches = []
@@ -179,6 +162,16 @@ def open_source(source: str, *, kind: str = "auto", manifest: str | None = None)
         when = delivered.get(rel, delivered.get(f.name)) if delivered else int(st.st_mtime * 1000)
         start, end = parse_name(f.name)
         batches.append(Batch(str(f.resolve()), rel, st.st_size, when, start, end))
+    if delivered and files:
+        missing = sum(b.delivered_ms is None for b in batches)
+        if missing:
+            notes.append(
+                Note(
+                    str(mpath),
+                    "delivery-times",
+                    f"{missing} of {len(files)} file(s) not in the manifest: their delivery is not judged",
+                )
+            )
     found = sniff_kind(files) if kind == "auto" else kind
     if found is None:
         found = "logpush" if any(LOGPUSH_NAME.search(b.rel) for b in batches) else "fastly"
