@@ -151,7 +151,9 @@ def open_source(source: str, *, kind: str = "auto", manifest: str | None = None)
             delivered = load_manifest(mpath)
             delivery_from = f"manifest:{mpath.name}"
             if not delivered:
-                notes.append(Note(str(mpath), "delivery-times", "manifest lists no objects; using file times"))
+                notes.append(
+                    Note(str(mpath), "delivery-times", "manifest lists no objects; using file times")
+                )
                 delivery_from = "mtime"
         except (OSError, ValueError) as exc:
             notes.append(Note(str(mpath), "parse-error", f"manifest unreadable, using file times: {exc}"))
