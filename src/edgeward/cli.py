@@ -23,6 +23,7 @@ COMMANDS = (
     "edgeward.cli:Explain",
     "edgeward.probe.cli:Probe",
     "edgeward.probe.cli:EchoOrigin",
+    "edgeward.logs.command:Logs",
 )
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
