@@ -23,14 +23,22 @@ SUPPRESS = re.compile(r"edgeward:\s*ignore\[([A-Za-z0-9_, ]+)\]\s*(.*)")
 
 
 @dataclass
-class ScanResult:
+class Report:
+    """What every command returns and every reporter renders: the JSON contract of README.md.
+
+    Commands that know more (probe checks, log facts) subclass it; `extra()` adds top-level keys to the JSON,
+    never changing the shared ones.
+    """
+
     root: str
     findings: list[Finding]
     notes: list[Note]
     checklist: list[ChecklistRow]
     stats: dict[str, Any]
-    rules_run: list[str] = field(default_factory=list)
     command: str = "scan"
+
+    def extra(self) -> dict[str, Any]:
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,7 +48,35 @@ class ScanResult:
             "checklist": [row.to_dict() for row in self.checklist],
             "notes": [n.to_dict() for n in self.notes],
             "stats": self.stats,
+            **self.extra(),
         }
+
+
+@dataclass
+class ScanResult(Report):
+    rules_run: list[str] = field(default_factory=list)
+
+
+def run_rules(
+    rules: list[Rule], facts: Any, severity: dict[str, Any] | None, note: Any, progress: Any = None
+) -> list[Finding]:
+    """Run each rule over `facts` and make findings; a rule that raises becomes an `internal-error` note
+    (via `note(path, kind, message)`) and the others go on."""
+    found: list[Finding] = []
+    for i, r in enumerate(rules):
+        if progress:
+            progress(i, len(rules), r.code)
+        try:
+            for hit in r.run(facts):
+                found.append(make_finding(r, hit, severity))
+        except Exception as exc:  # a rule bug must not stop the run; it is reported as a note
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            note(
+                None,
+                "internal-error",
+                f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
+            )
+    return found
 
 
 def make_finding(rule: Rule, hit: Hit, severity_override: dict[str, Any] | None = None) -> Finding:
@@ -131,20 +167,7 @@ def scan(
         for code, r in sorted(registry.items())
         if r.kind == "scan" and r.implemented and config.selected(code)
     ]
-    findings: list[Finding] = []
-    for i, r in enumerate(rules):
-        if progress:
-            progress(i, len(rules), r.code)
-        try:
-            for hit in r.run(project):
-                findings.append(make_finding(r, hit, config.severity))
-        except Exception as exc:  # a rule bug must not stop the scan; it is reported as a note
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            project.note(
-                None,
-                "internal-error",
-                f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
-            )
+    findings = run_rules(rules, project, config.severity, project.note, progress)
     dedupe_fingerprints(findings)
     kept = []
     suppressed = baselined = path_ignored = 0
@@ -177,4 +200,4 @@ def scan(
         "git": project.is_git,
         "seconds": round(time.monotonic() - started, 3),
     }
-    return ScanResult(str(project.root), kept, project.notes, checklist, stats, ran)
+    return ScanResult(str(project.root), kept, project.notes, checklist, stats, rules_run=ran)

@@ -4,15 +4,12 @@ registry's metadata), notes, and checklist items 14, 15 and 16 with evidence fro
 from __future__ import annotations
 
 import time
-import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from edgeward import __version__
 from edgeward.checklist import ChecklistRow
-from edgeward.engine import dedupe_fingerprints, make_finding
+from edgeward.engine import Report, dedupe_fingerprints, run_rules
 from edgeward.findings import Finding, Note, Severity, fingerprint
 from edgeward.logs.analysis import LogFacts, Options, analyze, iso
 from edgeward.logs.source import open_source
@@ -20,25 +17,10 @@ from edgeward.rules.registry import catalog, load_all
 
 
 @dataclass
-class LogResult:
-    root: str
-    findings: list[Finding]
-    notes: list[Note]
-    checklist: list[ChecklistRow]
-    stats: dict[str, Any]
+class LogResult(Report):
     facts: LogFacts | None = None
     rules_run: list[str] = field(default_factory=list)
     command: str = "logs"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": __version__,
-            "root": self.root,
-            "findings": [f.to_dict() for f in self.findings],
-            "checklist": [row.to_dict() for row in self.checklist],
-            "notes": [n.to_dict() for n in self.notes],
-            "stats": self.stats,
-        }
 
 
 def _selected(code: str, select: list[str] | None, ignore: list[str] | None) -> bool:
@@ -60,18 +42,8 @@ def findings_from(
     rules = [
         r for code, r in sorted(registry.items()) if r.kind == "logs" and _selected(code, select, ignore)
     ]
-    findings: list[Finding] = []
     notes: list[Note] = []
-    for r in rules:
-        try:
-            for hit in r.run(facts):
-                findings.append(make_finding(r, hit, severity))
-        except Exception as exc:  # a rule bug must not stop the run
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            notes.append(
-                Note(None, "internal-error", f"rule {r.code} failed: {type(exc).__name__}: {exc} "
-                     f"({Path(tb.filename).name}:{tb.lineno})")
-            )  # fmt: skip
+    findings = run_rules(rules, facts, severity, lambda path, kind, msg: notes.append(Note(path, kind, msg)))
     for f in findings:
         # stable across exports: code, script and window, not the sample file (which moves as data rolls in)
         e = f.extra
@@ -187,4 +159,6 @@ def analyze_logs(
     findings, ran, notes = findings_from(facts, select, ignore)
     checklist = checklist_rows(facts, findings, ran, sigma_dir)
     stats = stats_of(facts, findings, src.delivery_from, started)
-    return LogResult(str(src.root), findings, facts.notes + notes, checklist, stats, facts, ran)
+    return LogResult(
+        str(src.root), findings, facts.notes + notes, checklist, stats, facts=facts, rules_run=ran
+    )

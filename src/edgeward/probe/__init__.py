@@ -10,9 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from edgeward import __version__
 from edgeward.checklist import ChecklistRow
-from edgeward.engine import dedupe_fingerprints, make_finding
+from edgeward.engine import Report, dedupe_fingerprints, make_finding
 from edgeward.findings import Finding, Note
 from edgeward.probe.battery import summarize_open
 from edgeward.rules.registry import catalog, load_all
@@ -27,25 +26,12 @@ CHECKLIST = {
 
 
 @dataclass
-class ProbeResult:
-    root: str
-    findings: list[Finding]
-    notes: list[Note]
-    checklist: list[ChecklistRow]
-    stats: dict[str, Any]
+class ProbeResult(Report):
     checks: list[dict[str, Any]] = field(default_factory=list)
     command: str = "probe"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": __version__,
-            "root": self.root,
-            "findings": [f.to_dict() for f in self.findings],
-            "checklist": [row.to_dict() for row in self.checklist],
-            "notes": [n.to_dict() for n in self.notes],
-            "stats": self.stats,
-            "checks": self.checks,
-        }
+    def extra(self) -> dict[str, Any]:
+        return {"checks": self.checks}
 
 
 def _checklist(checks: list[Any], findings: list[Finding]) -> list[ChecklistRow]:
