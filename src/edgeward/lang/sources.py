@@ -1,0 +1,104 @@
+"""The parsed source modules of a project, one fact built once per scan: `project.fact(modules)`.
+
+Which files are source: `.js/.mjs/.cjs/.jsx/.ts/.mts/.cts/.tsx` and `.py` files (not `.d.ts`), outside
+dependency and build-output directories (`node_modules`, `dist`, `build`, `.wrangler`, `out`, `coverage`),
+at most `MAX_SOURCE_BYTES` each (a larger file is a bundle, not source: it is skipped with a note).
+Other front ends (Rust, Go) register a parser with `register_parser(ext, fn)` and are picked up the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from edgeward.lang import ir
+from edgeward.workspace.project import Project
+
+MAX_SOURCE_BYTES = 1_000_000
+OUTPUT_DIRS = {"node_modules", "dist", "build", ".wrangler", "out", "coverage", ".next", ".output", "vendor"}
+JS_EXTS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+
+Parser = Callable[[str, str], ir.Module]
+_PARSERS: dict[str, Parser] = {}
+
+
+def register_parser(ext: str, fn: Parser) -> None:
+    """Make `modules()` parse files ending in `ext` (e.g. ".rs") with `fn(path, text) -> ir.Module`."""
+    _PARSERS[ext] = fn
+
+
+def _builtin(path: str) -> Parser | None:
+    low = path.lower()
+    if low.endswith(".d.ts") or low.endswith(".min.js"):
+        return None
+    if low.endswith(JS_EXTS):
+        from edgeward.lang import js
+
+        return js.parse
+    if low.endswith(".py"):
+        from edgeward.lang import python
+
+        return python.parse
+    for ext, fn in _PARSERS.items():
+        if low.endswith(ext):
+            return fn
+    return None
+
+
+def is_output_path(path: str) -> bool:
+    return any(part in OUTPUT_DIRS for part in path.split("/")[:-1])
+
+
+def modules(project: Project) -> dict[str, ir.Module]:
+    """Fact provider: every source module of the project, by relative path."""
+    out: dict[str, ir.Module] = {}
+    for rel in sorted(project.files):
+        parser = _builtin(rel)
+        if parser is None:
+            continue
+        if is_output_path(rel):
+            continue  # build output and dependencies are artifacts, not source (SEC004 reads them)
+        info = project.files[rel]
+        if info.size > MAX_SOURCE_BYTES:
+            project.note(
+                rel,
+                "skipped",
+                f"source file is {info.size:,} bytes (over {MAX_SOURCE_BYTES:,}): treated as a bundle, "
+                "not analysed as source",
+            )
+            continue
+        mod = parse_file(project, rel, parser)
+        if mod is not None:
+            out[rel] = mod
+    return out
+
+
+def parse_file(project: Project, rel: str, parser: Parser) -> ir.Module | None:
+    text = project.text(rel)
+    if text is None:
+        return None
+    try:
+        mod = parser(rel, text)
+    except RecursionError:
+        project.note(rel, "parse-error", "source nested too deeply; not analysed")
+        return None
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        project.note(
+            rel, "parse-error", f"source does not parse{where}: {exc.__class__.__name__}; not analysed"
+        )
+        return None
+    if mod.errors:
+        line, what = mod.errors[0]
+        project.note(
+            rel,
+            "parse-error",
+            f"{what} at line {line}; the rest of the file was analysed as far as it parsed",
+        )
+    if mod.partial:
+        project.note(rel, "partial", "source nested too deeply: only partly analysed")
+    return mod
+
+
+def module_for(project: Project, rel: str) -> ir.Module | None:
+    return project.fact(modules).get(rel)
