@@ -48,7 +48,9 @@ def _parse_all(project: Project, ext: str, parse) -> dict[str, Any]:
     for rel in _source_paths(project, ext):
         info = project.files[rel]
         if info.size > MAX_SOURCE_BYTES:
-            project.note(rel, "skipped", f"source is {info.size:,} bytes, over the {MAX_SOURCE_BYTES:,}-byte limit")
+            project.note(
+                rel, "skipped", f"source is {info.size:,} bytes, over the {MAX_SOURCE_BYTES:,}-byte limit"
+            )
             continue
         src = project.text(rel)
         if src is None:

@@ -119,6 +119,15 @@ def _call(gf: GoFile, node: Node) -> GoCall | None:
         else:
             callee = "." + name
             receiver = operand
+            return GoCall(
+                callee,
+                name,
+                node,
+                args,
+                receiver,
+                gf.line(fn.child_by_field_name("field") or node),
+                gf.column(fn.child_by_field_name("field") or node),
+            )
     elif fn.type == "identifier":
         name = text(fn)
         callee = name

@@ -248,7 +248,9 @@ class _Rewriter:
         kids = tt.children
         # ( target : "x" , ...
         if len(kids) >= 4 and text(kids[1]) == "target" and text(kids[2]) == ":":
-            value = string_value(kids[3]) if kids[3].type in ("string_literal", "raw_string_literal") else None
+            value = (
+                string_value(kids[3]) if kids[3].type in ("string_literal", "raw_string_literal") else None
+            )
             if value is not None:
                 self.targets[bang] = value
             for i in range(kids[1].start_byte, kids[2].end_byte):
@@ -415,11 +417,14 @@ def _call(rf: RustFile, node: Node) -> CallSite | None:
         return None
     args = named_children(args_node)
     receiver = None
+    anchor = node
     is_macro = fn.end_byte in rf.macro_callees
     if fn.type == "field_expression":
-        name = text(fn.child_by_field_name("field"))
+        field_node = fn.child_by_field_name("field")
+        name = text(field_node)
         receiver = fn.child_by_field_name("value")
         callee = "." + name
+        anchor = field_node or node
     elif fn.type in ("identifier", "scoped_identifier"):
         raw = text(fn).replace(" ", "")
         callee = rf.resolve(raw)
@@ -445,7 +450,7 @@ def _call(rf: RustFile, node: Node) -> CallSite | None:
         args,
         receiver,
         is_macro,
-        rf.line(node),
-        rf.column(node),
+        rf.line(anchor),
+        rf.column(anchor),
         rf.targets.get(fn.end_byte) if is_macro else None,
     )
