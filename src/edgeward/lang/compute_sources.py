@@ -120,3 +120,14 @@ def compute_code(project: Project) -> list[CodeApp]:
         app = apps.setdefault(u.config_path + "#go", CodeApp(u, "go"))
         app.go.append(gf)
     return [apps[k] for k in sorted(apps)]
+
+
+def _register_ir_parsers() -> None:
+    """Rust and Go modules join the shared `modules()` fact, lowered to the IR for the one taint engine."""
+    from edgeward.lang import go_ir, rust_ir, sources
+
+    sources.register_parser(".rs", rust_ir.parse)
+    sources.register_parser(".go", go_ir.parse)
+
+
+_register_ir_parsers()
