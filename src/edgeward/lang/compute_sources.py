@@ -124,8 +124,9 @@ def compute_code(project: Project) -> list[CodeApp]:
 
 def _register_ir_parsers() -> None:
     """Rust and Go modules join the shared `modules()` fact, lowered to the IR for the one taint engine."""
-    from edgeward.lang import go_ir, rust_ir, sources
+    from edgeward.lang import go_ir, knowledge_compute, rust_ir, sources
 
+    knowledge_compute.install()
     sources.register_parser(".rs", rust_ir.parse)
     sources.register_parser(".go", go_ir.parse)
 

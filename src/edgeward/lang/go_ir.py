@@ -224,7 +224,8 @@ class _Lowerer:
         if len(targets) == len(values):
             pairs = list(zip(targets, values, strict=True))
         elif len(values) == 1:
-            pairs = [(ir.ArrayPattern(*p, targets), values[0])]
+            # `v, err := f()` / `v, ok := m[k]`: the value is the first result; the rest (err, ok) carry nothing
+            pairs = [(targets[0], values[0])] + [(t, ir.Unknown(*p)) for t in targets[1:]]
         else:
             pairs = [(t, ir.Unknown(*p, values)) for t in targets]
         for tgt, val in pairs:

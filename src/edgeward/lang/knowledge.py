@@ -313,3 +313,12 @@ ELAPSED_CALLS = {
     "process.hrtime",
 }
 DENIAL_STATUS = {401, 403, 429}
+
+
+# ------------------------------------------------------------------------------ per-language call results
+# Filled by the front ends' knowledge modules (e.g. `lang/knowledge_compute.py` for Rust and Go):
+# CALL_RESULTS[family][canonical name] and METHOD_RESULTS[family][method] -> ("obj", kind) | (data kind, detail)
+# | ("drop", ""); PASSTHROUGH_METHODS[family]: methods that return their receiver (Option/Result plumbing).
+CALL_RESULTS: dict[str, dict[str, tuple[str, str]]] = {}
+METHOD_RESULTS: dict[str, dict[str, tuple[str, str]]] = {}
+PASSTHROUGH_METHODS: dict[str, set[str]] = {}

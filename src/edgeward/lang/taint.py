@@ -974,6 +974,19 @@ class Engine:
             return frozenset({Label("asymkey", name, ctx.path, line)})
         if name in K.DROP_FUNCS:
             return EMPTY
+        # calls whose result is known by name, per language (Rust/Go SDK constructors, JWT helpers...)
+        known = K.CALL_RESULTS.get(ctx.family, {}).get(name) if name else None
+        if known is None and method and not funcs:
+            known = K.METHOD_RESULTS.get(ctx.family, {}).get(method)
+            if known is not None and known[0] == "obj" and any(lab.kind in DATA_KINDS for lab in recv):
+                known = None  # a data method of the same name (e.g. `s.get(...)` on a string)
+        if known is not None:
+            what, detail = known
+            if what == "obj":
+                return frozenset({Label(detail, "", ctx.path, line)})
+            if what == "drop":
+                return EMPTY
+            return frozenset({Label(what, detail, ctx.path, line)})
         base = name.rsplit("#", 1)[-1] if name else None
         if e.new or base in (
             "URL",
@@ -1064,6 +1077,9 @@ class Engine:
             return _cap(frozenset(out_set))
         if method in K.DROP_METHODS:
             return EMPTY
+        if method in K.PASSTHROUGH_METHODS.get(ctx.family, ()):
+            # Option/Result plumbing (`unwrap`, `expect`, `ok_or`...): the receiver itself comes back
+            return _cap(recv | all_data)
         # data methods (slice, toLowerCase, split, replace...) keep the receiver's data; unknown calls
         # pass their arguments' data through
         return _cap(data(recv) | all_data)
