@@ -3,6 +3,7 @@ tenants, and module-scope state that outlives a request."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from edgeward.findings import Confidence, Hit, Severity
@@ -98,6 +99,7 @@ def shared_do_for_tenants(project: Project) -> Iterator[Hit]:
     yield from hits
 
 
+TENANTISH = re.compile(r"(tenant|account|org|customer|user|team|workspace|owner)", re.I)
 STORE_METHODS = {"get", "put", "delete", "list", "head", "getWithMetadata", "match", "insert", "lookup"}
 
 
@@ -108,7 +110,9 @@ def store_key_from_request(project: Project) -> Iterator[Hit]:
     What it finds: the key argument of `get` / `put` / `delete` / `list` on a Workers KV namespace, an R2
     bucket, Durable Object storage, the Cache API, or a Fastly `KVStore`, that carries unverified request data
     (path, query, headers, body) and no verified-tenant part (claims returned by a JWT verify call) or explicit
-    allow-list check. The message gives the path (source line -> sink line).
+    allow-list check. Writes are always reported; reads when the code has a verified identity it could have
+    used, or the key part names a tenant, user or account. The message gives the path (source line -> sink
+    line).
 
     Why it matters: stores are shared by every tenant of the Worker. A key the client chooses reads or
     overwrites other tenants' entries (`../`-style or simply another tenant's id).
@@ -119,7 +123,11 @@ def store_key_from_request(project: Project) -> Iterator[Hit]:
     allow-list or a strict pattern before use.
     """
     hits = Hits(project)
-    for ev in flows(project).calls:
+    an = flows(project)
+    identity_funcs = {
+        id(e.func) for e in an.calls if any(lab.kind in ("verified", "decoded") for lab in e.result)
+    }
+    for ev in an.calls:
         if ev.method not in STORE_METHODS:
             continue
         store = None
@@ -137,6 +145,10 @@ def store_key_from_request(project: Project) -> Iterator[Hit]:
         labs = _unverified(ev.arg(0))
         if not labs:
             continue
+        if ev.method not in ("put", "delete", "insert") and not (
+            id(ev.func) in identity_funcs or any(TENANTISH.search(lab.detail) for lab in labs)
+        ):
+            continue  # a public lookup (short links, assets) in code with no notion of identity
         lab = labs[0]
         hits.add(
             ev.path,
@@ -157,7 +169,7 @@ def _mutable_init(node: ir.Node | None) -> bool:
     return False
 
 
-@rule("ISO004", "cross-request-global", severity="high", checklist=[4])
+@rule("ISO004", "cross-request-global", severity="high")
 def cross_request_global(project: Project) -> Iterator[Hit]:
     """Module-scope state written while handling a request.
 
