@@ -30,6 +30,7 @@ from typing import Any
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.sources import modules
+from edgeward.secrets.classifier import classify
 from edgeward.workspace.project import Project
 
 DATA_KINDS = {"req", "secret", "verified", "decoded", "ip", "allowed", "var"}
@@ -283,7 +284,10 @@ class Engine:
             for env in unit.envs:
                 hit = env.own("vars")
                 if hit and isinstance(hit[0], dict):
-                    ctx.vars.update(str(k) for k in hit[0])
+                    for k, v in hit[0].items():
+                        # a secret-looking value misplaced in vars (SEC001) is still a secret
+                        if not classify(str(k), v).is_secret:
+                            ctx.vars.add(str(k))
                 for key, (kind, fieldname) in K.WRANGLER_BINDINGS.items():
                     hit = env.own(key)
                     items = hit[0] if hit else None
