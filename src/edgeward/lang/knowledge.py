@@ -25,6 +25,7 @@ PARAM_ROLES_BY_NAME = {
     "env": "env",
     "c": "hono",
     "state": "do_state",
+    "event": "fetchevent",
 }
 PARAM_ROLES_BY_TYPE = [  # (regex on the declared type text, role)
     (re.compile(r"^(Request|IncomingRequest|Request<.*>)$"), "request"),
@@ -57,6 +58,7 @@ MEMBERS: dict[str, dict[str, tuple[str, str]]] = {
         "netloc": ("req", "host"),
         "origin": ("req", "host"),
     },
+    "fetchevent": {"request": ("obj", "request")},
     "hono": {"req": ("obj", "hono_req"), "env": ("obj", "env"), "var": ("obj", "hono_var")},
     "hono_req": {"url": ("req", "url"), "path": ("req", "path"), "raw": ("obj", "request")},
     "this": {

@@ -30,6 +30,7 @@ from typing import Any
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.sources import modules
+from edgeward.secrets.classifier import classify
 from edgeward.workspace.project import Project
 
 DATA_KINDS = {"req", "secret", "verified", "decoded", "ip", "allowed", "var"}
@@ -191,11 +192,23 @@ class WriteEvent:
     lazy: bool = False
 
 
+@dataclass(eq=False)
+class ObjectEvent:
+    """An object literal with header-like keys (containing "-") or a spread of request headers."""
+
+    ctx: ModCtx
+    func: ir.Func | None
+    node: ir.Object
+    props: list[tuple[str | None, frozenset, ir.Prop]]
+    spreads: frozenset  # labels of spread values
+
+
 @dataclass
 class Analysis:
     calls: list[CallEvent] = field(default_factory=list)
     compares: list[CompareEvent] = field(default_factory=list)
     writes: list[WriteEvent] = field(default_factory=list)
+    objects: list[ObjectEvent] = field(default_factory=list)
     ctxs: dict[str, ModCtx] = field(default_factory=dict)
 
     def calls_in(self, family: str | None = None) -> Iterable[CallEvent]:
@@ -271,7 +284,10 @@ class Engine:
             for env in unit.envs:
                 hit = env.own("vars")
                 if hit and isinstance(hit[0], dict):
-                    ctx.vars.update(str(k) for k in hit[0])
+                    for k, v in hit[0].items():
+                        # a secret-looking value misplaced in vars (SEC001) is still a secret
+                        if not classify(str(k), v).is_secret:
+                            ctx.vars.add(str(k))
                 for key, (kind, fieldname) in K.WRANGLER_BINDINGS.items():
                     hit = env.own(key)
                     items = hit[0] if hit else None
@@ -722,11 +738,25 @@ class Engine:
             return v
         if t is ir.Object:
             out = EMPTY
+            props = []
+            spreads: frozenset = EMPTY
+            record = False
             for p in e.props:
                 if p.computed is not None:
                     self.expr(p.computed, frame)
                 v = self.expr(p.value, frame)
-                out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                props.append((p.key, v, p))
+                if p.spread:
+                    spreads |= v
+                    if any(lab.kind in ("headers", "fwdheaders", "request") for lab in v):
+                        record = True
+                    out |= v if any(lab.kind in ("headers", "fwdheaders") for lab in v) else data(v)
+                else:
+                    out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                if p.key and "-" in p.key:
+                    record = True
+            if record:
+                self.out.objects.append(ObjectEvent(frame.ctx, self.cur_func, e, props, spreads))
             return _cap(out)
         if t is ir.Array:
             out = EMPTY
@@ -987,6 +1017,8 @@ class Engine:
             if what == "drop":
                 return EMPTY
             return frozenset({Label(what, detail, ctx.path, line)})
+        if name in ("Object.fromEntries", "Object.assign", "structuredClone", "dict"):
+            return _cap(frozenset().union(*args) if args else EMPTY)
         base = name.rsplit("#", 1)[-1] if name else None
         if e.new or base in (
             "URL",
@@ -1019,6 +1051,8 @@ class Engine:
                 return frozenset({Label("response", "fetch", ctx.path, line)})
             if base and base.endswith("SecretStore"):
                 return frozenset({Label("secretstore", "", ctx.path, line)})
+            if base and base.endswith("KVStore"):
+                return frozenset({Label("fastlykv", "", ctx.path, line)})
             return all_data
         if base == "fetch" or (method == "fetch" and any(lab.kind in ("binding", "do_stub") for lab in recv)):
             return frozenset({Label("response", "fetch", ctx.path, line)})
