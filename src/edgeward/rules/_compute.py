@@ -110,6 +110,14 @@ def sink_kind(ev: CallEvent) -> str | None:
             if "response" in k:
                 return "response"
             return None
+        if m in ("write_all", "write", "write_str", "write_fmt") and "logendpoint" in kinds(ev.recv):
+            return "log"
+        if (
+            name.endswith(("Write.write_all", "Write.write"))
+            and ev.args
+            and "logendpoint" in kinds(ev.args[0])
+        ):
+            return "log"
         if name in RUST_ERROR:
             return "error"
         if name.endswith(RUST_RESPONSE_CTORS) and not name.endswith("Request.from_body"):
@@ -143,7 +151,11 @@ def sink_args(ev: CallEvent) -> list:
     kind = sink_kind(ev)
     if kind == "response header":
         return ev.args[1:2]
-    if base(ev) in ("write", "writeln") or base(ev) in GO_FPRINT:
+    if (
+        base(ev) in ("write", "writeln")
+        or base(ev) in GO_FPRINT
+        or base(ev).endswith(("Write.write_all", "Write.write"))
+    ):
         return ev.args[1:]
     return [*ev.args, *ev.kwargs.values()]
 
@@ -219,8 +231,11 @@ def resolve_expr(
 
 
 def enclosing_func(mod: ir.Module, line: int) -> ir.Func | None:
+    """The innermost named function around `line` (closures belong to it: its walk covers them)."""
     best: ir.Func | None = None
     for f in mod.functions():
+        if f.kind == "lambda":
+            continue
         if f.line <= line <= f.end_line and (best is None or f.line >= best.line):
             best = f
     return best

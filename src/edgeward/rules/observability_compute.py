@@ -168,6 +168,9 @@ def _denial(call: ir.Call) -> int | None:
     return None
 
 
+_COMPOUND = (ir.If, ir.Loop, ir.Block, ir.Try)
+
+
 def _paths_to(body: list[ir.Node], target: ir.Node) -> list[list[ir.Node]] | None:
     """The chain of statement lists from `body` down to the statement that contains `target`, each list
     cut after that statement: what runs before the target on its path."""
@@ -208,7 +211,9 @@ def _classify(project, mod: ir.Module, func: ir.Func | None, call: ir.Call, ev, 
         return
     info.logged = True
     args = list(call.args)
-    if (ev.name or "") in ("write", "writeln", "fmt#Fprint", "fmt#Fprintln", "fmt#Fprintf"):
+    if (ev.name or "") in ("write", "writeln", "fmt#Fprint", "fmt#Fprintln", "fmt#Fprintf") or (
+        ev.name or ""
+    ).endswith(("Write.write_all", "Write.write")):
         args = args[1:]
     for a in args:
         obj = _json_of(func, mod, a, call.line)
@@ -243,7 +248,9 @@ def _json_of(func, mod, node: ir.Node, line: int, depth: int = 0) -> ir.Object |
             return _json_of(func, mod, node.args[0], line, depth + 1)
         if d.endswith(("to_string", "to_vec", "Marshal", "to_string_pretty")) and node.args:
             return _json_of(func, mod, node.args[0], line, depth + 1)
-        if node.method in ("to_string", "as_str") and isinstance(node.callee, ir.Member):
+        if node.method in ("to_string", "as_str", "as_bytes", "into_bytes", "to_vec") and isinstance(
+            node.callee, ir.Member
+        ):
             return _json_of(func, mod, node.callee.obj, line, depth + 1)
         if node.new and node.kwargs:  # struct literal serialised
             return ir.Object(
@@ -298,9 +305,10 @@ def _security_events(project: Project):
                     continue
                 info = _LogInfo()
                 chain = _paths_to(func.body, n) or [func.body]
-                for body in chain:
-                    for s in body:
-                        if isinstance(s, ir.Func):
+                for depth, body in enumerate(chain):
+                    last = depth == len(chain) - 1
+                    for s in body if last else body[:-1]:
+                        if isinstance(s, ir.Func) or (not last and isinstance(s, _COMPOUND)):
                             continue
                         for c in ir.walk(s):
                             if isinstance(c, ir.Call) and c is not n:

@@ -11,7 +11,6 @@ from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.rules._compute import (
     compute_calls,
-    compute_compares,
     compute_modules,
     enclosing_func,
     kinds,
@@ -500,30 +499,10 @@ def dynamic_backends_rust_go(project: Project) -> Iterator[Hit]:
 
 
 @part("REQ014", optional=True)
-def timing_unsafe_compare_rust_go(project: Project) -> Iterator[Hit]:
-    """`==` / `!=` between a secret and another value in Rust or Go (also Go `bytes.Equal`)."""
+def timing_unsafe_compare_go(project: Project) -> Iterator[Hit]:
+    """Go `bytes.Equal` / `reflect.DeepEqual` on a secret (`==` / `!=` in Rust and Go are reported by the
+    language-neutral part over the engine's comparisons)."""
     hits = Hits(project)
-    for c in compute_compares(project):
-        if c.node.op not in ("==", "!="):
-            continue
-        if isinstance(c.node.left, ir.Literal) or isinstance(c.node.right, ir.Literal):
-            continue
-        sec = [lab for lab in (*c.left, *c.right) if lab.kind == "secret"]
-        if not sec:
-            continue
-        hits.add(
-            c.ctx.path,
-            c.node.line,
-            f"{sec[0].describe()} compared with `{c.node.op}`: the comparison stops at the first differing byte, "
-            "so response timing leaks the secret; use a constant-time comparison "
-            + (
-                "(`subtle::ConstantTimeEq`, `constant_time_eq`)"
-                if c.ctx.family == "rust"
-                else "(`subtle.ConstantTimeCompare`)"
-            ),
-            column=c.node.col,
-            key="REQ014",
-        )
     for ev in compute_calls(project):
         if ev.ctx.family == "go" and (ev.name or "") in ("bytes#Equal", "reflect#DeepEqual"):
             if any(lab.kind == "secret" for v in ev.args for lab in v):
