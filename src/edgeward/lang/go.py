@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -55,6 +56,16 @@ class GoFile:
         return self.data[starts[line - 1] : end].decode("utf-8", "replace").strip()
 
 
+def package_name(import_path: str) -> str:
+    """The default local name of an import: its last segment, skipping a major-version suffix
+    (`github.com/golang-jwt/jwt/v5` -> `jwt`, `gopkg.in/yaml.v3` -> `yaml`)."""
+    parts = [p for p in import_path.split("/") if p]
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        parts.pop()
+    last = parts[-1] if parts else import_path
+    return re.sub(r"\.v\d+$", "", last)
+
+
 def string_value(node: Node | None) -> str | None:
     if node is None:
         return None
@@ -87,7 +98,7 @@ def parse_go(path: str, source: str) -> GoFile:
         elif t == "import_spec":
             p = string_value(node.child_by_field_name("path")) or ""
             alias = node.child_by_field_name("name")
-            local = text(alias) if alias is not None else p.rsplit("/", 1)[-1]
+            local = text(alias) if alias is not None else package_name(p)
             if local not in ("_", "."):
                 gf.imports[local] = p
         elif t == "const_spec":

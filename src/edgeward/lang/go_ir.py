@@ -18,7 +18,7 @@ import re
 from tree_sitter import Node as TSNode
 
 from edgeward.lang import ir
-from edgeward.lang.go import string_value
+from edgeward.lang.go import package_name, string_value
 from edgeward.lang.tsparse import parser, text
 
 MAX_DEPTH = 200
@@ -76,7 +76,7 @@ class _Lowerer:
             for spec in (c for c in ir_walk_ts(n) if c.type == "import_spec"):
                 path = string_value(spec.child_by_field_name("path")) or ""
                 alias = spec.child_by_field_name("name")
-                local = text(alias) if alias is not None else path.rsplit("/", 1)[-1]
+                local = text(alias) if alias is not None else package_name(path)
                 out.append(ir.Import(*self.pos(spec), path, [("*", local)]))
             return out
         if t in ("package_clause", "comment"):

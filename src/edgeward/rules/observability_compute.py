@@ -168,9 +168,6 @@ def _denial(call: ir.Call) -> int | None:
     return None
 
 
-_COMPOUND = (ir.If, ir.Loop, ir.Block, ir.Try)
-
-
 def _paths_to(body: list[ir.Node], target: ir.Node) -> list[list[ir.Node]] | None:
     """The chain of statement lists from `body` down to the statement that contains `target`, each list
     cut after that statement: what runs before the target on its path."""
@@ -248,6 +245,8 @@ def _json_of(func, mod, node: ir.Node, line: int, depth: int = 0) -> ir.Object |
             return _json_of(func, mod, node.args[0], line, depth + 1)
         if d.endswith(("to_string", "to_vec", "Marshal", "to_string_pretty")) and node.args:
             return _json_of(func, mod, node.args[0], line, depth + 1)
+        if d in ("string", "[]byte") and len(node.args) == 1:  # Go conversions
+            return _json_of(func, mod, node.args[0], line, depth + 1)
         if node.method in ("to_string", "as_str", "as_bytes", "into_bytes", "to_vec") and isinstance(
             node.callee, ir.Member
         ):
@@ -305,20 +304,19 @@ def _security_events(project: Project):
                     continue
                 info = _LogInfo()
                 chain = _paths_to(func.body, n) or [func.body]
-                for depth, body in enumerate(chain):
-                    last = depth == len(chain) - 1
-                    for s in body if last else body[:-1]:
-                        if isinstance(s, ir.Func) or (not last and isinstance(s, _COMPOUND)):
-                            continue
-                        for c in ir.walk(s):
-                            if isinstance(c, ir.Call) and c is not n:
-                                ev = by_node.get(id(c))
-                                _classify(project, mod, func, c, ev, info)
-                                h = helpers.get(c.method or "") if ev is not None and sink_free(ev) else None
-                                if h is not None and h.logged and c.method != func.name:
-                                    info.logged = True
-                                    info.structured = info.structured or h.structured
-                                    info.correlated = info.correlated or h.correlated
+                # what the innermost block around the denial logs (a helper called there counts)
+                for s in chain[-1]:
+                    if isinstance(s, ir.Func):
+                        continue
+                    for c in ir.walk(s):
+                        if isinstance(c, ir.Call) and c is not n:
+                            ev = by_node.get(id(c))
+                            _classify(project, mod, func, c, ev, info)
+                            h = helpers.get(c.method or "") if ev is not None and sink_free(ev) else None
+                            if h is not None and h.logged and c.method != func.name:
+                                info.logged = True
+                                info.structured = info.structured or h.structured
+                                info.correlated = info.correlated or h.correlated
                 yield mod, func, n, status, info
 
 
