@@ -945,6 +945,12 @@ class Engine:
         kwargs = {k: self.expr(v, frame) for k, v in e.kwargs}
         name = self.canonical(callee, frame)
         method = e.method
+        if isinstance(callee, ir.Member) and method in _MUTATORS and not frame.is_module:
+            root = callee.obj
+            while isinstance(root, ir.Member):
+                root = root.obj
+            if isinstance(root, ir.Name):
+                self.module_mutation(root.id, e, frozenset().union(*args) if args else EMPTY, frame)
         result = self.call_semantics(e, name, method, recv, fval, args, kwargs, frame)
         self.out.calls.append(
             CallEvent(

@@ -360,9 +360,9 @@ def dynamic_backends(project: Project) -> Iterator[Hit]:
     """Fastly dynamic backends enabled or used (JavaScript SDK part).
 
     What it finds: `allowDynamicBackends(true)` (`fastly:experimental`), `new Backend({...})`
-    (`fastly:backend`), or — in `@fastly/js-compute` 3.x and later, where `fetch()` without a `backend` option
-    may create a dynamic backend when the service allows them — `fetch` calls without `backend` and no call to
-    `enforceExplicitBackends()`.
+    (`fastly:backend`), or — in `@fastly/js-compute` 3.24.0 and later, where `fetch()` without a `backend`
+    option creates a dynamic backend whenever the service allows them — `fetch` calls without `backend` and no
+    call to `enforceExplicitBackends()`.
 
     Why it matters: outbound requests are no longer limited to the backends declared for the service; with
     request data in the URL this is SSRF to any host, with the service's TLS identity.
@@ -408,8 +408,8 @@ def dynamic_backends(project: Project) -> Iterator[Hit]:
         if not loose:
             continue
         v = lib_version(project, loose[0], "@fastly/js-compute")
-        if v is None or v < (3, 0, 0):
-            continue
+        if v is None or v < (3, 24, 0):
+            continue  # before 3.24.0 the JS runtime kept dynamic backends off unless allowDynamicBackends(true)
         e = loose[0]
         hits.add(
             e.path,
