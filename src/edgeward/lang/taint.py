@@ -34,6 +34,7 @@ from edgeward.secrets.classifier import classify
 from edgeward.workspace.project import Project
 
 DATA_KINDS = {"req", "secret", "verified", "decoded", "ip", "allowed", "var"}
+CARRIED = {"headers", "fwdheaders", "request"}  # object labels an object literal keeps from its values
 MAX_INLINE_DEPTH = 4
 MAX_CONTEXTS = 6
 MAX_LABELS = 24
@@ -243,11 +244,18 @@ class Engine:
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
-        for path in sorted(self.mods):
-            self.module_ctx(path)
-        while self.pending:
-            func, ctx, closure, this = self.pending.pop(0)
-            self.standalone(func, ctx, closure, this)
+        import sys
+
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 8000))
+        try:
+            for path in sorted(self.mods):
+                self.module_ctx(path)
+            while self.pending:
+                func, ctx, closure, this = self.pending.pop(0)
+                self.standalone(func, ctx, closure, this)
+        finally:
+            sys.setrecursionlimit(limit)
         return self.out
 
     def module_ctx(self, path: str) -> ModCtx | None:
@@ -753,6 +761,7 @@ class Engine:
                     out |= v if any(lab.kind in ("headers", "fwdheaders") for lab in v) else data(v)
                 else:
                     out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                    out |= frozenset(lab for lab in v if lab.kind in CARRIED)
                 if p.key and "-" in p.key:
                     record = True
             if record:

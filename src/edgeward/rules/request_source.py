@@ -57,8 +57,10 @@ def rate_limit_key_spoofable(project: Project) -> Iterator[Hit]:
     for ev in an.calls:
         kinds = _binding_kind(ev)
         is_limiter = (ev.method == "limit" and ("ratelimit" in kinds or not kinds)) or (
-            ev.method in ("idFromName", "getByName") and _limiter_context(ev)
+            ev.method in ("idFromName", "getByName", "put") and _limiter_context(ev)
         )
+        if ev.method == "put" and not kinds & {"kv"} and not any(lab.kind == "storage" for lab in ev.recv):
+            is_limiter = False
         if not is_limiter and ev.method and K.RATE_LIMIT_NAME.search(ev.method) and ev.args:
             is_limiter = not any(lab.kind == "func" for lab in ev.recv)
         if not is_limiter:
@@ -232,6 +234,7 @@ def authenticated_response_cached(project: Project) -> Iterator[Hit]:
             if how is None:
                 continue
             reqs = [lab for lab in ev.arg(0) if lab.kind == "request"]
+            reqs += [lab for lab in ev.arg(1) if lab.kind in ("request", "headers", "fwdheaders")]
             if not reqs:
                 continue
             src = reqs[0]
