@@ -34,6 +34,7 @@ from edgeward.secrets.classifier import classify
 from edgeward.workspace.project import Project
 
 DATA_KINDS = {"req", "secret", "verified", "decoded", "ip", "allowed", "var"}
+CARRIED = {"headers", "fwdheaders", "request"}  # object labels an object literal keeps from its values
 MAX_INLINE_DEPTH = 4
 MAX_CONTEXTS = 6
 MAX_LABELS = 24
@@ -245,11 +246,18 @@ class Engine:
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
-        for path in sorted(self.mods):
-            self.module_ctx(path)
-        while self.pending:
-            func, ctx, closure, this = self.pending.pop(0)
-            self.standalone(func, ctx, closure, this)
+        import sys
+
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 8000))
+        try:
+            for path in sorted(self.mods):
+                self.module_ctx(path)
+            while self.pending:
+                func, ctx, closure, this = self.pending.pop(0)
+                self.standalone(func, ctx, closure, this)
+        finally:
+            sys.setrecursionlimit(limit)
         return self.out
 
     def module_ctx(self, path: str) -> ModCtx | None:
@@ -755,6 +763,7 @@ class Engine:
                     out |= v if any(lab.kind in ("headers", "fwdheaders") for lab in v) else data(v)
                 else:
                     out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                    out |= frozenset(lab for lab in v if lab.kind in CARRIED)
                 if p.key and "-" in p.key:
                     record = True
             if record:
@@ -947,6 +956,12 @@ class Engine:
         kwargs = {k: self.expr(v, frame) for k, v in e.kwargs}
         name = self.canonical(callee, frame)
         method = e.method
+        if isinstance(callee, ir.Member) and method in _MUTATORS and not frame.is_module:
+            root = callee.obj
+            while isinstance(root, ir.Member):
+                root = root.obj
+            if isinstance(root, ir.Name):
+                self.module_mutation(root.id, e, frozenset().union(*args) if args else EMPTY, frame)
         result = self.call_semantics(e, name, method, recv, fval, args, kwargs, frame)
         self.out.calls.append(
             CallEvent(

@@ -94,6 +94,8 @@ class _Collector:
         v = value
         while isinstance(v, ir.Unary) and v.op == "await":
             v = v.arg
+        if isinstance(v, ir.Cond):
+            return self.denial_of(v.then) or self.denial_of(v.orelse)
         if isinstance(v, ir.Call):
             st = _status_of(v)
             if st is not None:

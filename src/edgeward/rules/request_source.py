@@ -57,8 +57,10 @@ def rate_limit_key_spoofable(project: Project) -> Iterator[Hit]:
     for ev in an.calls:
         kinds = _binding_kind(ev)
         is_limiter = (ev.method == "limit" and ("ratelimit" in kinds or not kinds)) or (
-            ev.method in ("idFromName", "getByName") and _limiter_context(ev)
+            ev.method in ("idFromName", "getByName", "put") and _limiter_context(ev)
         )
+        if ev.method == "put" and not kinds & {"kv"} and not any(lab.kind == "storage" for lab in ev.recv):
+            is_limiter = False
         if not is_limiter and ev.method and K.RATE_LIMIT_NAME.search(ev.method) and ev.args:
             is_limiter = not any(lab.kind == "func" for lab in ev.recv)
         if not is_limiter:
@@ -232,6 +234,7 @@ def authenticated_response_cached(project: Project) -> Iterator[Hit]:
             if how is None:
                 continue
             reqs = [lab for lab in ev.arg(0) if lab.kind == "request"]
+            reqs += [lab for lab in ev.arg(1) if lab.kind in ("request", "headers", "fwdheaders")]
             if not reqs:
                 continue
             src = reqs[0]
@@ -360,9 +363,9 @@ def dynamic_backends(project: Project) -> Iterator[Hit]:
     """Fastly dynamic backends enabled or used (JavaScript SDK part).
 
     What it finds: `allowDynamicBackends(true)` (`fastly:experimental`), `new Backend({...})`
-    (`fastly:backend`), or — in `@fastly/js-compute` 3.x and later, where `fetch()` without a `backend` option
-    may create a dynamic backend when the service allows them — `fetch` calls without `backend` and no call to
-    `enforceExplicitBackends()`.
+    (`fastly:backend`), or — in `@fastly/js-compute` 3.24.0 and later, where `fetch()` without a `backend`
+    option creates a dynamic backend whenever the service allows them — `fetch` calls without `backend` and no
+    call to `enforceExplicitBackends()`.
 
     Why it matters: outbound requests are no longer limited to the backends declared for the service; with
     request data in the URL this is SSRF to any host, with the service's TLS identity.
@@ -408,8 +411,8 @@ def dynamic_backends(project: Project) -> Iterator[Hit]:
         if not loose:
             continue
         v = lib_version(project, loose[0], "@fastly/js-compute")
-        if v is None or v < (3, 0, 0):
-            continue
+        if v is None or v < (3, 24, 0):
+            continue  # before 3.24.0 the JS runtime kept dynamic backends off unless allowDynamicBackends(true)
         e = loose[0]
         hits.add(
             e.path,
