@@ -207,6 +207,9 @@ def local_value(func: ir.Func | None, mod: ir.Module, name: str, before_line: in
     return best
 
 
+_PASS = {"clone", "unwrap", "to_owned", "ok", "expect", "unwrap_or_default", "as_ref", "into"}
+
+
 def resolve_expr(
     func: ir.Func | None, mod: ir.Module, node: ir.Node | None, line: int, depth: int = 0
 ) -> ir.Node | None:
@@ -219,11 +222,7 @@ def resolve_expr(
         if isinstance(node, ir.Call) and node.dotted in ("Some", "Ok") and node.args:
             node = node.args[0]
             continue
-        if (
-            isinstance(node, ir.Call)
-            and node.method in ("clone", "unwrap", "to_owned")
-            and isinstance(node.callee, ir.Member)
-        ):
+        if isinstance(node, ir.Call) and node.method in _PASS and isinstance(node.callee, ir.Member):
             node = node.callee.obj
             continue
         return node
