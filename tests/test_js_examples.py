@@ -25,7 +25,9 @@ def test_vulnerable_gateway_source_findings(tmp_path):
     got = sorted(
         (f.code, f.path, f.line)
         for f in result.findings
-        if f.code in MINE and f.path and f.path.startswith("worker/")  # fastly-app: tests/test_rust_examples.py
+        if f.code in MINE
+        and f.path
+        and f.path.startswith("worker/")  # fastly-app: tests/test_rust_examples.py
     )
     assert got == [
         ("ISO001", "worker/src/tenant.ts", 9),
