@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from edgeward.lang.go import GoFile, parse_go
-from edgeward.lang.rust import RustFile, parse_rust
+from edgeward.lang.rust import RustFile, parse_rust_cached
 from edgeward.lang.tsparse import MAX_SOURCE_BYTES
 from edgeward.workspace.project import Project
 from edgeward.workspace.units import Unit, units
@@ -68,7 +68,7 @@ def _parse_all(project: Project, ext: str, parse) -> dict[str, Any]:
 
 def rust_files(project: Project) -> dict[str, RustFile]:
     """Fact provider: every Rust source file, parsed (macros rewritten into calls)."""
-    return _parse_all(project, ".rs", parse_rust)
+    return _parse_all(project, ".rs", parse_rust_cached)
 
 
 def go_files(project: Project) -> dict[str, GoFile]:

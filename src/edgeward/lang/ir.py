@@ -361,10 +361,29 @@ def children(node: Node) -> Iterator[Node]:
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]
+    pop = stack.pop
+    push = stack.append
+    fields_of = _CHILD_CACHE
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        stack.extend(reversed(list(children(n))))
+        cls = type(n)
+        fields = fields_of.get(cls) or _child_fields(cls)
+        kids: list[Node] = []
+        for name in fields:
+            v = getattr(n, name)
+            if isinstance(v, Node):
+                kids.append(v)
+            elif type(v) is list and v:
+                for item in v:
+                    if isinstance(item, Node):
+                        kids.append(item)
+                    elif type(item) is tuple:
+                        for x in item:
+                            if isinstance(x, Node):
+                                kids.append(x)
+        for k in reversed(kids):
+            push(k)
 
 
 def walk_all(nodes: list[Node]) -> Iterator[Node]:

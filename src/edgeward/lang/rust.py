@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
-from edgeward.lang.tsparse import LineIndex, named_children, parser, text, walk
+from edgeward.lang.tsparse import LineIndex, language, named_children, parser, text
 
 # Macros whose arguments are expressions (rewritten into calls). Bare names: also with any path prefix.
 EXPR_MACROS = {
@@ -308,11 +309,24 @@ class _Rewriter:
                 self.tokens(tok)
 
 
+@cache
+def _query(src: str) -> Query:
+    return Query(language("rust"), src)
+
+
+def _nodes(root: Node, src: str) -> list[Node]:
+    """Nodes matched by a one-capture query, in document order (the walk happens in C)."""
+    caps = QueryCursor(_query(src)).captures(root)
+    out: list[Node] = []
+    for nodes in caps.values():
+        out.extend(nodes)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
 def _rewrite(root: Node, data: bytes) -> _Rewriter | None:
     rw: _Rewriter | None = None
-    for node in walk(root):
-        if node.type != "macro_invocation":
-            continue
+    for node in _nodes(root, "(macro_invocation) @m"):
         name = _last_segment(_macro_name(node))
         if name not in EXPR_MACROS:
             continue
@@ -334,6 +348,20 @@ def _rewrite(root: Node, data: bytes) -> _Rewriter | None:
 
 
 # ------------------------------------------------------------------------------------------ facts
+
+
+_PARSED: dict[tuple[str, int, int], RustFile] = {}
+
+
+def parse_rust_cached(path: str, source: str) -> RustFile:
+    """`parse_rust`, shared by the syntax-fact provider and the IR lowering (one parse per file and scan)."""
+    key = (path, len(source), hash(source))
+    rf = _PARSED.get(key)
+    if rf is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        rf = _PARSED[key] = parse_rust(path, source)
+    return rf
 
 
 def parse_rust(path: str, source: str) -> RustFile:
@@ -383,8 +411,11 @@ def _use_paths(node: Node, prefix: str, out: dict[str, str]) -> None:
             _use_paths(c, prefix, out)
 
 
+_FACT_QUERY = "[(use_declaration) (const_item) (static_item) (call_expression) (function_item)] @n"
+
+
 def _collect(rf: RustFile) -> None:
-    for node in walk(rf.root):
+    for node in _nodes(rf.root, _FACT_QUERY):
         t = node.type
         if t == "use_declaration":
             arg = node.child_by_field_name("argument")

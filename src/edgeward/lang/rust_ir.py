@@ -28,7 +28,7 @@ import re
 from tree_sitter import Node as TSNode
 
 from edgeward.lang import ir
-from edgeward.lang.rust import FORMAT_MACROS, RustFile, parse_rust, string_value
+from edgeward.lang.rust import FORMAT_MACROS, RustFile, parse_rust_cached, string_value
 from edgeward.lang.tsparse import text
 
 MAX_DEPTH = 200
@@ -49,7 +49,7 @@ ENTRY_ATTRS = ("fastly::main", "event(fetch")
 
 
 def parse(path: str, source: str) -> ir.Module:
-    return lower(parse_rust(path, source))
+    return lower(parse_rust_cached(path, source))
 
 
 def lower(rf: RustFile) -> ir.Module:

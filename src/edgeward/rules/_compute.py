@@ -192,14 +192,42 @@ def compute_modules(project: Project) -> Iterator[ir.Module]:
             yield mod
 
 
+_CACHES: dict[int, tuple[ir.Module, dict]] = {}
+
+
+def _mod_cache(mod: ir.Module) -> dict:
+    """Derived data of one IR module (functions, local bindings), kept while the module lives."""
+    hit = _CACHES.get(id(mod))
+    if hit is not None and hit[0] is mod:
+        return hit[1]
+    if len(_CACHES) > 20_000:
+        _CACHES.clear()
+    data: dict = {}
+    _CACHES[id(mod)] = (mod, data)
+    return data
+
+
+def _locals(func: ir.Func | None, mod: ir.Module) -> dict[str, list[tuple[int, ir.Node | None]]]:
+    """name -> [(line, value)] of the plain `let`/`:=` bindings in a function (or module), built once."""
+    cache = _mod_cache(mod).setdefault("locals", {})
+    key = id(func) if func is not None else 0
+    table = cache.get(key)
+    if table is None:
+        table = {}
+        body = func.body if func is not None else mod.body
+        for n in ir.walk_all(body):
+            if isinstance(n, ir.VarDecl) and isinstance(n.target, ir.Name):
+                table.setdefault(n.target.id, []).append((n.line, n.value))
+        cache[key] = table
+    return table
+
+
 def local_value(func: ir.Func | None, mod: ir.Module, name: str, before_line: int) -> ir.Node | None:
     """The expression last bound to `name` before `before_line` in `func` (else at module level)."""
-    body = func.body if func is not None else mod.body
     best: ir.Node | None = None
-    for n in ir.walk_all(body):
-        if isinstance(n, ir.VarDecl) and n.line <= before_line and name in ir.names_in(n.target):
-            if isinstance(n.target, ir.Name):
-                best = n.value
+    for line, value in _locals(func, mod).get(name, ()):
+        if line <= before_line:
+            best = value
     if best is None and func is not None:
         for s in mod.body:
             if isinstance(s, ir.VarDecl) and isinstance(s.target, ir.Name) and s.target.id == name:
@@ -229,12 +257,20 @@ def resolve_expr(
     return node
 
 
+def named_functions(mod: ir.Module) -> list[ir.Func]:
+    """The module's functions except closures (their bodies are walked with the function around them)."""
+    cache = _mod_cache(mod)
+    funcs = cache.get("funcs")
+    if funcs is None:
+        funcs = [f for f in mod.functions() if f.kind != "lambda"]
+        cache["funcs"] = funcs
+    return funcs
+
+
 def enclosing_func(mod: ir.Module, line: int) -> ir.Func | None:
     """The innermost named function around `line` (closures belong to it: its walk covers them)."""
     best: ir.Func | None = None
-    for f in mod.functions():
-        if f.kind == "lambda":
-            continue
+    for f in named_functions(mod):
         if f.line <= line <= f.end_line and (best is None or f.line >= best.line):
             best = f
     return best

@@ -168,21 +168,6 @@ def _denial(call: ir.Call) -> int | None:
     return None
 
 
-def _paths_to(body: list[ir.Node], target: ir.Node) -> list[list[ir.Node]] | None:
-    """The chain of statement lists from `body` down to the statement that contains `target`, each list
-    cut after that statement: what runs before the target on its path."""
-    for i, s in enumerate(body):
-        if not any(n is target for n in ir.walk(s)):
-            continue
-        inner: list[list[ir.Node]] | None = None
-        for sub in _bodies(s):
-            inner = _paths_to(sub, target)
-            if inner is not None:
-                break
-        return [body[: i + 1]] + inner if inner else [body]
-    return None
-
-
 def _bodies(s: ir.Node) -> list[list[ir.Node]]:
     if isinstance(s, ir.If):
         return [s.body, s.orelse]
@@ -271,53 +256,72 @@ def _has_correlation(obj: ir.Object, func, mod, line: int) -> bool:
     return False
 
 
-def _app_log_index(project: Project) -> dict[str, _LogInfo]:
+def _app_log_index(project: Project, by_node: dict) -> dict[str, _LogInfo]:
     """Per function name: what its own log calls look like (for helpers such as `audit::record`)."""
-    from edgeward.rules._compute import compute_calls, compute_modules
+    from edgeward.rules._compute import compute_modules, named_functions
 
-    by_node = {id(ev.node): ev for ev in compute_calls(project)}
     out: dict[str, _LogInfo] = {}
     for mod in compute_modules(project):
-        for func in mod.functions():
+        for func in named_functions(mod):
             if not func.name:
                 continue
             info = out.setdefault(func.name, _LogInfo())
             for n in ir.walk_all(func.body):
-                if isinstance(n, ir.Call):
-                    _classify(project, mod, func, n, by_node.get(id(n)), info)
+                if isinstance(n, ir.Call) and id(n) in by_node:
+                    _classify(project, mod, func, n, by_node[id(n)], info)
     return out
 
 
-def _security_events(project: Project):
-    """(module, func, denial call, status, what was logged on its path) for every Rust/Go denial."""
-    from edgeward.rules._compute import compute_calls, compute_modules
+def _denials_in(body: list[ir.Node]):
+    """(denial call, status, the innermost statement list around it)."""
+    for s in body:
+        subs = _bodies(s)
+        if subs:
+            for sub in subs:
+                yield from _denials_in(sub)
+            continue
+        if isinstance(s, ir.Func):
+            yield from _denials_in(s.body)
+            continue
+        for c in ir.walk(s):
+            if isinstance(c, ir.Call):
+                status = _denial(c)
+                if status is not None:
+                    yield c, status, body
+
+
+def _security_events_fact(project: Project) -> list:
+    from edgeward.rules._compute import compute_calls, compute_modules, named_functions
 
     by_node = {id(ev.node): ev for ev in compute_calls(project)}
-    helpers = _app_log_index(project)
+    helpers = _app_log_index(project, by_node)
+    out = []
     for mod in compute_modules(project):
-        for func in mod.functions():
-            for n in ir.walk_all(func.body):
-                if not isinstance(n, ir.Call):
-                    continue
-                status = _denial(n)
-                if status is None:
-                    continue
+        for func in named_functions(mod):
+            for n, status, block in _denials_in(func.body):
                 info = _LogInfo()
-                chain = _paths_to(func.body, n) or [func.body]
                 # what the innermost block around the denial logs (a helper called there counts)
-                for s in chain[-1]:
+                for s in block:
                     if isinstance(s, ir.Func):
                         continue
                     for c in ir.walk(s):
                         if isinstance(c, ir.Call) and c is not n:
                             ev = by_node.get(id(c))
+                            if ev is None:
+                                continue
                             _classify(project, mod, func, c, ev, info)
-                            h = helpers.get(c.method or "") if ev is not None and sink_free(ev) else None
+                            h = helpers.get(c.method or "") if sink_free(ev) else None
                             if h is not None and h.logged and c.method != func.name:
                                 info.logged = True
                                 info.structured = info.structured or h.structured
                                 info.correlated = info.correlated or h.correlated
-                yield mod, func, n, status, info
+                out.append((mod, func, n, status, info))
+    return out
+
+
+def _security_events(project: Project):
+    """(module, func, denial call, status, what was logged on its path) for every Rust/Go denial."""
+    return project.fact(_security_events_fact)
 
 
 def sink_free(ev) -> bool:

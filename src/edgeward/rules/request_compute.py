@@ -14,6 +14,7 @@ from edgeward.rules._compute import (
     compute_modules,
     enclosing_func,
     kinds,
+    named_functions,
     resolve_expr,
     unverified_request,
 )
@@ -225,7 +226,7 @@ def _jwt_compact_checks(project: Project) -> Iterator[tuple[str, str, int, str, 
     for mod in compute_modules(project):
         if mod.language != "rust":
             continue
-        for func in mod.functions():
+        for func in named_functions(mod):
             validates = None
             checks_exp = False
             for n in ir.walk_all(func.body):
@@ -296,12 +297,19 @@ def _golang_jwt_checks(project: Project) -> Iterator[tuple[str, str, int, str, s
             )
 
 
+def _jwt_all(project: Project) -> list[tuple[str, str, int, str, str]]:
+    """Fact: every JWT finding of the Rust/Go checks, computed once for REQ002 and REQ003."""
+    out: list[tuple[str, str, int, str, str]] = []
+    for source in (_jsonwebtoken_checks, _jwt_simple_checks, _jwt_compact_checks, _golang_jwt_checks):
+        out.extend(source(project))
+    return out
+
+
 def _jwt_findings(project: Project, code: str) -> Iterator[Hit]:
     hits = Hits(project)
-    for source in (_jsonwebtoken_checks, _jwt_simple_checks, _jwt_compact_checks, _golang_jwt_checks):
-        for c, path, line, msg, key in source(project):
-            if c == code:
-                hits.add(path, line, msg, key=f"{code}:{key}")
+    for c, path, line, msg, key in project.fact(_jwt_all):
+        if c == code:
+            hits.add(path, line, msg, key=f"{code}:{key}")
     yield from hits
 
 
@@ -331,7 +339,7 @@ def trusted_header_spoofable_rust_go(project: Project) -> Iterator[Hit]:
     could also send: appended, or set only on some paths, and never removed first."""
     hits = Hits(project)
     for mod in compute_modules(project):
-        for func in mod.functions():
+        for func in named_functions(mod):
             sends = [
                 n
                 for n in ir.walk_all(func.body)
