@@ -101,3 +101,18 @@ def test_events(fixture):
         ("OBS006", "src/main.rs", 25),  # elapsed time as timestamp
         ("OBS006", "src/main.rs", 30),  # no timestamp
     ]
+
+
+def test_workers_rs(fixture):
+    # workers-rs: Env::secret logged, Durable Object name and KV key from the request path; a name from
+    # Env::var and logging whether the key is set stay silent
+    assert fixture("rust/workers") == [
+        ("ISO001", "src/lib.rs", 9),
+        ("ISO003", "src/lib.rs", 11),
+        ("SEC006", "src/lib.rs", 6),
+    ]
+
+
+def test_jwt_compact_needs_expiration_check(fixture):
+    found_ = [f for f in fixture("rust/jwt_compact") if f[0].startswith("REQ")]
+    assert found_ == [("REQ002", "src/main.rs", 10)]  # `with_expiry` calls validate_expiration: silent

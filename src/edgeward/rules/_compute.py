@@ -13,7 +13,17 @@ from edgeward.rules._lang import flows
 from edgeward.workspace.project import Project
 
 FAMILIES = ("rust", "go")
-RUST_LOG = {"println", "print", "eprintln", "eprint", "dbg"}
+RUST_LOG = {
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "dbg",
+    "console_log",
+    "console_error",
+    "console_warn",
+    "console_debug",
+}
 LEVELS = {"trace", "debug", "info", "warn", "error", "log"}
 RUST_ERROR = {
     "panic",
