@@ -331,59 +331,48 @@ class Module:
 
 # ------------------------------------------------------------------------------------------ helpers
 
+_NO_CHILDREN = {"line", "col", "end_line", "id", "raw", "prop", "new", "op", "spread", "kind", "name"}
+_NO_CHILDREN |= {"is_async", "exported", "source", "names", "type", "key", "what", "members"}
 _CHILD_CACHE: dict[type, tuple[str, ...]] = {}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
     f = _CHILD_CACHE.get(cls)
     if f is None:
-        f = tuple(s for s in cls.__slots__ if s not in ("line", "col", "end_line"))  # type: ignore[attr-defined]
+        f = tuple(s for s in cls.__slots__ if s not in _NO_CHILDREN)  # type: ignore[attr-defined]
         _CHILD_CACHE[cls] = f
     return f
 
 
-def children(node: Node) -> Iterator[Node]:
+def children(node: Node) -> list[Node]:
     """The direct child nodes, in source order as far as the node's fields allow."""
-    for name in _child_fields(type(node)):
+    out: list[Node] = []
+    fields = _CHILD_CACHE.get(type(node)) or _child_fields(type(node))
+    for name in fields:
         v = getattr(node, name)
-        if isinstance(v, Node):
-            yield v
-        elif isinstance(v, list):
+        if v is None:
+            continue
+        if isinstance(v, list):
             for item in v:
-                if isinstance(item, Node):
-                    yield item
-                elif isinstance(item, tuple):
-                    for x in item:
-                        if isinstance(x, Node):
-                            yield x
+                if isinstance(item, tuple):
+                    out.extend(x for x in item if isinstance(x, Node))
+                elif item is not None:
+                    out.append(item)
+        elif isinstance(v, Node):
+            out.append(v)
+    return out
 
 
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]
-    pop = stack.pop
-    push = stack.append
-    fields_of = _CHILD_CACHE
     while stack:
-        n = pop()
+        n = stack.pop()
         yield n
-        cls = type(n)
-        fields = fields_of.get(cls) or _child_fields(cls)
-        kids: list[Node] = []
-        for name in fields:
-            v = getattr(n, name)
-            if isinstance(v, Node):
-                kids.append(v)
-            elif type(v) is list and v:
-                for item in v:
-                    if isinstance(item, Node):
-                        kids.append(item)
-                    elif type(item) is tuple:
-                        for x in item:
-                            if isinstance(x, Node):
-                                kids.append(x)
-        for k in reversed(kids):
-            push(k)
+        kids = children(n)
+        if kids:
+            kids.reverse()
+            stack.extend(kids)
 
 
 def walk_all(nodes: list[Node]) -> Iterator[Node]:

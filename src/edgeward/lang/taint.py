@@ -306,12 +306,9 @@ class Engine:
                     for b in items if isinstance(items, list) else []:
                         if isinstance(b, dict) and isinstance(b.get(fieldname), str):
                             ctx.bindings[b[fieldname]] = kind
-        for n in ir.walk_all(mod.body):
+        for n in mod.body:  # interfaces / type literals are module-level declarations
             if isinstance(n, ir.TypeDecl):
                 for name, ty, _line in n.members:
-                    ctx.env_types.setdefault(name, ty)
-            elif isinstance(n, ir.Param) and n.type and n.type.lstrip().startswith("{"):
-                for name, ty in _inline_type_members(n.type):
                     ctx.env_types.setdefault(name, ty)
         for s in mod.body:
             if isinstance(s, ir.Import):
@@ -363,6 +360,10 @@ class Engine:
 
     def standalone(self, func: ir.Func, ctx: ModCtx, closure: Frame, this: frozenset) -> None:
         frame = Frame({}, closure, ctx, func=func, this=this)
+        for p in func.params:  # `env: { KV: KVNamespace }`: inline types name bindings too
+            if p.type and p.type.lstrip().startswith("{"):
+                for name, ty in _inline_type_members(p.type):
+                    ctx.env_types.setdefault(name, ty)
         for i, p in enumerate(func.params):
             role = self.param_role(p, i, func)
             value = frozenset({Label(role, "", ctx.path, p.line)}) if role else EMPTY

@@ -172,6 +172,10 @@ def _has_correlation(obj: ir.Object) -> bool:
 
 
 def _denials(project: Project) -> list[tuple[str, _Collector]]:
+    return project.fact(_collect)
+
+
+def _collect(project: Project) -> list[tuple[str, _Collector]]:
     out = []
     for path, mod in sorted(project.fact(modules).items()):
         c = _Collector(mod)
