@@ -78,3 +78,9 @@ def test_no_declarations_anywhere_is_low_confidence(tmp_path):
     hits = [f for f in result.findings if f.code == "OBS003"]
     assert [(f.path, f.line, str(f.confidence)) for f in hits] == [("src/main.rs", 3, "low")]
     assert found(result, "OBS005") == [("OBS005", "src/main.rs", 2)]
+
+
+def test_fastly_js_logger_names_checked_too(tmp_path):
+    # OBS003 covers every Compute SDK: `new Logger(AUDIT)` resolves the constant; "Audit_Log" differs in case
+    result = run_scan(fixture_repo(tmp_path, "js_fastly_logger"))
+    assert found(result, "OBS003") == [("OBS003", "src/index.js", 10)]

@@ -21,7 +21,7 @@ def undeclared_log_endpoint(project: Project) -> Iterator[Hit]:
 
     What it finds: a log endpoint name used in Rust (`fastly::log::Endpoint::from_name`, `try_from_name`,
     `set_panic_endpoint`, `log_fastly::init_simple`, `log_fastly` builder `endpoint`/`default_endpoint`) or Go
-    (`rtlog.Open`) that neither `fastly.toml` (`[setup.log_endpoints.<name>]`, `[local_server]`) nor a
+    (`rtlog.Open`) or JavaScript (`new Logger("name")` of `fastly:logger`) that neither `fastly.toml` (`[setup.log_endpoints.<name>]`, `[local_server]`) nor a
     Terraform `fastly_service_compute` logging block declares. Names are compared exactly, as Fastly does:
     `Splunk_Audit` is not `splunk_audit`. When nothing in the repository declares any endpoint, the finding
     has low confidence (the service may be configured elsewhere).
@@ -35,13 +35,18 @@ def undeclared_log_endpoint(project: Project) -> Iterator[Hit]:
     Fix: use the declared name exactly (keep it in one constant), or declare the endpoint in `fastly.toml`
     `[setup.log_endpoints]` and in the Terraform service.
     """
+    by_unit: dict[str, tuple] = {}
     for app in project.fact(compute_code):
-        if app.unit.kind != "fastly":
-            continue
-        uses = endpoint_uses(app)
+        if app.unit.kind == "fastly":
+            entry = by_unit.setdefault(app.unit.config_path, (app.unit, []))
+            entry[1].extend(endpoint_uses(app))
+    for unit, use in _js_endpoint_uses(project):
+        entry = by_unit.setdefault(unit.config_path, (unit, []))
+        entry[1].append(use)
+    for _path, (unit, uses) in sorted(by_unit.items(), key=lambda kv: kv[0]):
         if not uses:
             continue
-        declared = declared_for(project, app.unit)
+        declared = declared_for(project, unit)
         for use in uses:
             if use.name is None or declared.exact(use.name):
                 continue
@@ -78,6 +83,36 @@ def undeclared_log_endpoint(project: Project) -> Iterator[Hit]:
                 confidence=conf,
                 extra={"endpoint": use.name},
             )
+
+
+def _js_endpoint_uses(project: Project) -> list[tuple]:
+    """`new Logger("name")` of `fastly:logger` in Fastly JavaScript apps (names resolved through constants)."""
+    from edgeward.lang.compute_facts import EndpointUse
+    from edgeward.lang.sources import modules
+    from edgeward.workspace.units import compute_apps
+
+    if not any((u.language or "") == "javascript" for u in compute_apps(project)):
+        return []
+    if not any(m.language in ("javascript", "typescript", "tsx") for m in project.fact(modules).values()):
+        return []
+    from edgeward.rules._lang import flows
+
+    out = []
+    seen: set[tuple[str, int]] = set()
+    for ev in flows(project).calls:
+        if ev.name != "fastly:logger#Logger" or not ev.node.new or not ev.node.args:
+            continue
+        unit = ev.ctx.unit
+        if unit is None or unit.kind != "fastly" or (ev.path, ev.node.line) in seen:
+            continue
+        seen.add((ev.path, ev.node.line))
+        arg = ev.node.args[0]
+        name = ir.string_value(arg)
+        if name is None and isinstance(arg, ir.Name) and arg.id in ev.ctx.decls:
+            name = ir.string_value(ev.ctx.decls[arg.id][2])
+        line_text = _src(project, ev.path, ev.node.line)
+        out.append((unit, EndpointUse(name, ev.path, ev.node.line, ev.node.col, "new Logger", line_text)))
+    return out
 
 
 @rule("OBS005", "no-panic-logging", severity="low", checklist=[14], platforms=("fastly",))
