@@ -116,3 +116,12 @@ def test_workers_rs(fixture):
 def test_jwt_compact_needs_expiration_check(fixture):
     found_ = [f for f in fixture("rust/jwt_compact") if f[0].startswith("REQ")]
     assert found_ == [("REQ002", "src/main.rs", 10)]  # `with_expiry` calls validate_expiration: silent
+
+
+def test_data_flows_across_crate_modules(fixture):
+    # `mod helpers;` + `helpers::debug_value(&key)` and `use crate::util::keys;` + `keys::show(&key)`: the
+    # engine inlines functions of other files of the crate, so the secret is reported where it is logged
+    assert [f for f in fixture("rust/crossfile") if f[0] == "SEC006"] == [
+        ("SEC006", "src/helpers.rs", 2),
+        ("SEC006", "src/util/keys.rs", 4),
+    ]

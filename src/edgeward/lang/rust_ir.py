@@ -79,6 +79,7 @@ class _Lowerer:
         self.rf = rf
         self.partial = False
         self.pre: list[ir.Node] = []  # statements hoisted out of the expression being lowered
+        self.mods: set[str] = set()  # `mod x;` declared in this file
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -92,6 +93,8 @@ class _Lowerer:
     def path(self, n: TSNode, resolve: bool = True) -> ir.Node:
         raw = re.sub(r"::<.*?>", "", text(n)).replace(" ", "").replace("\n", "")
         full = self.rf.resolve(raw) if resolve else raw
+        if full.split("::", 1)[0] in ("crate", "self", "super"):
+            full = raw  # a crate module: keep the local name the engine binds through `Import`
         p = self.pos(n)
         parts = [s for s in full.split("::") if s]
         if not parts:
@@ -129,7 +132,12 @@ class _Lowerer:
             return [ir.Class(*p, text(ty) if ty is not None else None, bases, methods)]
         if t == "mod_item":
             body = n.child_by_field_name("body")
-            return [ir.Block(*p, self.items(_named(body), d))] if body is not None else []
+            if body is not None:
+                return [ir.Block(*p, self.items(_named(body), d))]
+            name = text(n.child_by_field_name("name"))
+            self.mods.add(name)
+            src = self.crate_source(f"self::{name}")
+            return [ir.Import(*p, src, [("*", name)])] if src else []
         if t == "use_declaration":
             return self.use(n)
         if t in ("const_item", "static_item"):
@@ -163,9 +171,62 @@ class _Lowerer:
         by_source: dict[str, list[tuple[str, str]]] = {}
         for local, full in found.items():
             src, _, imported = full.rpartition("::")
-            by_source.setdefault(src, []).append((imported or full, local))
+            rel = self.crate_source(src) if src else None
+            if src and rel is None and src.split("::")[0] in ("crate", "self", "super"):
+                continue
+            if rel == "":  # `use crate::x`: the module x
+                mod_rel = self.crate_source(f"{src}::{imported}")
+                if mod_rel:
+                    by_source.setdefault(mod_rel, []).append(("*", local))
+                continue
+            by_source.setdefault(rel or src, []).append((imported or full, local))
         p = self.pos(n)
         return [ir.Import(*p, src, names) for src, names in by_source.items()]
+
+    # ------------------------------------------------------------------ crate modules as files
+    def module_dir(self) -> str:
+        """Directory holding this file's child modules (`mod x;` -> <dir>/x.rs or <dir>/x/mod.rs)."""
+        path = self.rf.path
+        d, _, name = path.rpartition("/")
+        if name in ("main.rs", "lib.rs", "mod.rs"):
+            return d
+        return f"{d}/{name[:-3]}" if d else name[:-3]
+
+    def crate_root(self) -> str:
+        parts = self.rf.path.split("/")[:-1]
+        if "src" in parts:
+            i = len(parts) - 1 - parts[::-1].index("src")
+            return "/".join(parts[: i + 1])
+        return "/".join(parts)
+
+    def crate_source(self, path: str) -> str | None:
+        """`crate::a::b` / `self::a` / `super::a` / `a` (a child module) -> a relative import source for the
+        engine ("./a/b"), "" for the crate root itself, None when the path is not a crate module."""
+        import posixpath
+
+        segs = [x for x in path.split("::") if x]
+        if not segs:
+            return None
+        if segs[0] == "crate":
+            base, rest = self.crate_root(), segs[1:]
+        elif segs[0] == "self":
+            base, rest = self.module_dir(), segs[1:]
+        elif segs[0] == "super":
+            base = self.module_dir().rsplit("/", 1)[0] if "/" in self.module_dir() else ""
+            rest = segs[1:]
+            while rest and rest[0] == "super":
+                base = base.rsplit("/", 1)[0] if "/" in base else ""
+                rest = rest[1:]
+        elif segs[0] in self.mods:
+            base, rest = self.module_dir(), segs
+        else:
+            return None
+        if not rest:
+            return ""
+        target = "/".join([base, *rest]) if base else "/".join(rest)
+        here = self.rf.path.rsplit("/", 1)[0] if "/" in self.rf.path else ""
+        rel = posixpath.relpath(target, here or ".")
+        return rel if rel.startswith("..") else "./" + rel
 
     def func(self, n: TSNode, d: int, kind: str = "function") -> ir.Func:
         p = self.pos(n)
@@ -176,6 +237,8 @@ class _Lowerer:
         body = self.fn_body(n.child_by_field_name("body"), d)
         is_async = any(c.type == "function_modifiers" and "async" in text(c) for c in n.children)
         f = ir.Func(*p, text(name) if name is not None else None, params, body, is_async, kind)
+        if any(c.type == "visibility_modifier" for c in n.children) and f.name:
+            f.exported = f.name  # `pub fn`: visible to `use crate::...` in other files
         attrs = _attributes(n)
         for a in attrs:
             if a.startswith(ENTRY_ATTRS):

@@ -446,6 +446,11 @@ class Engine:
 
     def import_value(self, ctx: ModCtx, source: str, imported: str, line: int) -> frozenset:
         target = self.resolve(ctx, source)
+        if ctx.family == "rust" and imported != "*" and source.startswith("."):
+            # `use crate::a::b`: `b` is an item of module `a`, or the module `a/b` itself
+            sub = f"{source.rstrip('/')}/{imported}"
+            if self.resolve(ctx, sub) is not None:
+                return self.import_value(ctx, sub, "*", line)
         if target is None:
             return frozenset({Label("import", f"{source}#{imported}", ctx.path, line)})
         tctx = self.out.ctxs.get(target)
@@ -486,6 +491,7 @@ class Engine:
             if stem.endswith((".js", ".mjs", ".jsx")):
                 cands.append(stem.rsplit(".", 1)[0] + ext)
         cands += [stem + "/index.ts", stem + "/index.js", stem + "/index.tsx"]
+        cands += [stem + ".rs", stem + "/mod.rs"]  # Rust `mod x;` / `use crate::x` (see lang/rust_ir.py)
         for c in cands:
             if c in self.mods:
                 return c
@@ -822,6 +828,9 @@ class Engine:
         line = node.line if node is not None else 0
         for lab in objv:
             k = lab.kind
+            if k == "func" and prop is not None and lab.detail == prop and lab.ref is not None:
+                out.add(lab)  # a function of an imported module namespace (`mod::f`, `ns.f`)
+                continue
             if k == "env":
                 if prop is None:
                     continue
