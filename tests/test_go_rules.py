@@ -31,3 +31,10 @@ def test_go_app(tmp_path):
         ("SEC006", "main.go", 45),  # secret in a response header
         ("SEC007", "main.go", 26),  # configstore key "legacy_api_key"
     ]
+
+
+def test_go_package_scope_across_files(tmp_path):
+    # `debugKey(key)` is defined in another file of package main; logging the length is fine
+    dest = tmp_path / "pkg"
+    shutil.copytree(FIX / "go/pkg", dest)
+    assert [f for f in compute_findings(make_repo(dest)) if f[0] == "SEC006"] == [("SEC006", "debug.go", 6)]

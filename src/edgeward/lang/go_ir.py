@@ -245,7 +245,10 @@ class _Lowerer:
         for pd in _named(n.child_by_field_name("parameters")):
             params.extend(self.params(pd))
         body = self.block(n.child_by_field_name("body"), d)
-        return ir.Func(*p, text(name) if name is not None else None, params, body, False, kind)
+        f = ir.Func(*p, text(name) if name is not None else None, params, body, False, kind)
+        if kind == "function" and f.name:
+            f.exported = f.name  # package scope: visible from the package's other files
+        return f
 
     def params(self, pd: TSNode) -> list[ir.Param]:
         ty = pd.child_by_field_name("type")

@@ -818,6 +818,23 @@ class Engine:
             return frozenset({Label("caches")})
         if name == "globalThis":
             return frozenset({Label("globalThis")})
+        if frame.ctx.family == "go":
+            return self.package_name(frame.ctx, name)
+        return EMPTY
+
+    def package_name(self, ctx: ModCtx, name: str) -> frozenset:
+        """Go: a top-level name of another file of the same package (same directory)."""
+        d = ctx.path.rsplit("/", 1)[0] if "/" in ctx.path else ""
+        for path in self.mods:
+            if path == ctx.path or not path.endswith(".go"):
+                continue
+            if (path.rsplit("/", 1)[0] if "/" in path else "") != d:
+                continue
+            other = self.out.ctxs.get(path)
+            if other is None or other.state == "new":
+                other = self.module_ctx(path)
+            if other is not None and other.state == "done" and name in other.exports:
+                return other.exports[name]
         return EMPTY
 
     def member_value(
