@@ -100,6 +100,15 @@ EXPECTED = {
         ("SEC006", "src/entry.py", 16),
         # near misses: 17 (len, plain var), 20 (compare_digest), 27 (verified claims), 32 (event with ray)
     ],
+    "frameworks": [
+        ("ISO001", "src/hono.ts", 11),  # c.req.param("room")
+        ("ISO001", "src/itty.js", 6),  # request.params.id
+        ("ISO003", "src/hono.ts", 25),  # R2 key from a path parameter
+        ("REQ002", "src/hono.ts", 7),  # hono jwt middleware, iss/aud never read (low)
+        ("REQ009", "src/sw.js", 9),  # host from a header
+        ("SEC006", "src/sw.js", 8),  # cookie logged
+        # near misses: hono.ts:13 (jwtPayload claims), hono.ts:20 (allow-listed by includes)
+    ],
     "fastly": [
         ("REQ009", "dynamic/src/index.js", 11),
         ("REQ013", "dynamic/src/index.js", 4),  # allowDynamicBackends(true)
