@@ -144,3 +144,29 @@ def test_checklist_items(tmp_path):
     assert rows[11] == "fail"
     rows = {r.item: r.status for r in scan_fixture("headers", tmp_path).checklist}
     assert rows[6] == "fail" and rows[12] == "fail"
+
+
+def test_configured_names(tmp_path):
+    from edgeward.config import Config
+
+    files = {
+        "wrangler.toml": 'name = "w"\nmain = "src/index.js"\n\n[vars]\nPARTNER_SEED = "abc"\n',
+        "src/index.js": (
+            "export default {\n"
+            "  async fetch(request, env) {\n"
+            "    const headers = new Headers(request.headers);\n"
+            '    if (env.PARTNER_SEED) headers.set("X-Acme-User", "partner");\n'
+            '    console.log("seed", env.PARTNER_SEED);\n'
+            '    return fetch("https://origin.example.com/", { headers });\n'
+            "  },\n"
+            "};\n"
+        ),
+    }
+    root = make_repo(tmp_path / "cfg", files)
+    assert mine(run_scan(root)) == []
+    cfg = Config(trusted_headers=["X-Acme-User"], secret_names=["PARTNER_SEED"])
+    assert mine(run_scan(root, cfg)) == [
+        ("REQ004", "src/index.js", 4),
+        ("REQ012", "src/index.js", 4),
+        ("SEC006", "src/index.js", 5),
+    ]
