@@ -100,6 +100,15 @@ EXPECTED = {
         ("SEC006", "src/entry.py", 16),
         # near misses: 17 (len, plain var), 20 (compare_digest), 27 (verified claims), 32 (event with ray)
     ],
+    "frameworks": [
+        ("ISO001", "src/hono.ts", 11),  # c.req.param("room")
+        ("ISO001", "src/itty.js", 6),  # request.params.id
+        ("ISO003", "src/hono.ts", 25),  # R2 key from a path parameter
+        ("REQ002", "src/hono.ts", 7),  # hono jwt middleware, iss/aud never read (low)
+        ("REQ009", "src/sw.js", 9),  # host from a header
+        ("SEC006", "src/sw.js", 8),  # cookie logged
+        # near misses: hono.ts:13 (jwtPayload claims), hono.ts:20 (allow-listed by includes)
+    ],
     "fastly": [
         ("REQ009", "dynamic/src/index.js", 11),
         ("REQ013", "dynamic/src/index.js", 4),  # allowDynamicBackends(true)
@@ -135,3 +144,29 @@ def test_checklist_items(tmp_path):
     assert rows[11] == "fail"
     rows = {r.item: r.status for r in scan_fixture("headers", tmp_path).checklist}
     assert rows[6] == "fail" and rows[12] == "fail"
+
+
+def test_configured_names(tmp_path):
+    from edgeward.config import Config
+
+    files = {
+        "wrangler.toml": 'name = "w"\nmain = "src/index.js"\n\n[vars]\nPARTNER_SEED = "abc"\n',
+        "src/index.js": (
+            "export default {\n"
+            "  async fetch(request, env) {\n"
+            "    const headers = new Headers(request.headers);\n"
+            '    if (env.PARTNER_SEED) headers.set("X-Acme-User", "partner");\n'
+            '    console.log("seed", env.PARTNER_SEED);\n'
+            '    return fetch("https://origin.example.com/", { headers });\n'
+            "  },\n"
+            "};\n"
+        ),
+    }
+    root = make_repo(tmp_path / "cfg", files)
+    assert mine(run_scan(root)) == []
+    cfg = Config(trusted_headers=["X-Acme-User"], secret_names=["PARTNER_SEED"])
+    assert mine(run_scan(root, cfg)) == [
+        ("REQ004", "src/index.js", 4),
+        ("REQ012", "src/index.js", 4),
+        ("SEC006", "src/index.js", 5),
+    ]

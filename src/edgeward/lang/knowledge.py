@@ -125,6 +125,16 @@ DROP_METHODS = {
     "isdigit",
     "isalnum",
     "match",
+    "encrypt",
+    "decrypt",
+    "importKey",
+    "deriveKey",
+    "deriveBits",
+    "hash",
+    "hmac",
+    "createHash",
+    "createHmac",
+    "hexdigest",
 }
 DROP_FUNCS = {"Boolean", "typeof", "Number.isFinite", "isNaN", "len", "bool", "hmac.compare_digest"}
 

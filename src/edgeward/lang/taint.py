@@ -228,6 +228,8 @@ class Engine:
     def __init__(self, project: Project):
         self.project = project
         self.mods = project.fact(modules)
+        cfg = project.options.get("config")
+        self.secret_names = set(getattr(cfg, "secret_names", None) or ())
         self.out = Analysis()
         self.pending: list[tuple[ir.Func, ModCtx, Frame, frozenset]] = []
         self.analysed: set[int] = set()
@@ -888,6 +890,8 @@ class Engine:
         return _cap(frozenset(out))
 
     def env_member(self, ctx: ModCtx, prop: str, line: int) -> Label:
+        if prop in self.secret_names:
+            return Label("secret", prop, ctx.path, line)
         if prop in ctx.bindings:
             return Label("binding", f"{ctx.bindings[prop]}:{prop}", ctx.path, line)
         ty = ctx.env_types.get(prop, "")

@@ -10,6 +10,7 @@ from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import Analysis, ModCtx
 from edgeward.rules._lang import Hits, flows
+from edgeward.rules._util import config
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 
@@ -77,6 +78,11 @@ def header_writes(an: Analysis) -> list[HeaderWrite]:
     return out
 
 
+def _identity(project: Project, name: str) -> bool:
+    extra = {h.lower() for h in config(project).trusted_headers}
+    return K.is_identity_header(name) or name.lower() in extra
+
+
 def _deleted_before(an: Analysis, w: HeaderWrite) -> bool:
     for ev in an.calls:
         if ev.func is not w.func or ev.ctx is not w.ctx or ev.method != "delete" or ev.conds:
@@ -110,6 +116,8 @@ def trusted_header_spoofable(project: Project) -> Iterator[Hit]:
     (`{...Object.fromEntries(request.headers), "X-User-Id": id}`: header keys from the request are lower-case,
     so a mixed-case key adds a second header instead of replacing the client's).
 
+    Extra header names come from `trusted-headers` in `[tool.edgeward]` / `.edgeward.toml`.
+
     Why it matters: the origin trusts these headers because only the edge should set them. A client that sends
     `X-User-Id: admin` becomes admin whenever the edge does not overwrite or remove it.
 
@@ -122,7 +130,7 @@ def trusted_header_spoofable(project: Project) -> Iterator[Hit]:
     an = flows(project)
     writes = header_writes(an)
     for w in writes:
-        if not K.is_identity_header(w.name):
+        if not _identity(project, w.name):
             continue
         msg = None
         if w.how == "append" and w.forwarded:
@@ -181,7 +189,7 @@ def origin_trust_unenforced(project: Project) -> Iterator[Hit]:
     an = flows(project)
     first: dict[int, object] = {}
     for w in sorted(header_writes(an), key=lambda w: (w.ctx.path, w.line)):
-        if not K.is_identity_header(w.name) or w.ctx.unit is None:
+        if not _identity(project, w.name) or w.ctx.unit is None:
             continue
         if not (w.forwarded or w.how in ("object", "merge")):
             continue
