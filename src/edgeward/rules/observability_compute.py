@@ -20,11 +20,12 @@ def undeclared_log_endpoint(project: Project) -> Iterator[Hit]:
     """Fastly Compute code writes to a log endpoint name that no configuration declares.
 
     What it finds: a log endpoint name used in Rust (`fastly::log::Endpoint::from_name`, `try_from_name`,
-    `set_panic_endpoint`, `log_fastly::init_simple`, `log_fastly` builder `endpoint`/`default_endpoint`) or Go
-    (`rtlog.Open`) or JavaScript (`new Logger("name")` of `fastly:logger`) that neither `fastly.toml` (`[setup.log_endpoints.<name>]`, `[local_server]`) nor a
-    Terraform `fastly_service_compute` logging block declares. Names are compared exactly, as Fastly does:
-    `Splunk_Audit` is not `splunk_audit`. When nothing in the repository declares any endpoint, the finding
-    has low confidence (the service may be configured elsewhere).
+    `set_panic_endpoint`, `log_fastly::init_simple`, `log_fastly` builder `endpoint`/`default_endpoint`),
+    Go (`rtlog.Open`) or JavaScript (`new Logger("name")` of `fastly:logger`) that neither `fastly.toml`
+    (`[setup.log_endpoints.<name>]`, `[local_server]`) nor a Terraform `fastly_service_compute` logging
+    block declares. Constants are resolved. Names are compared exactly, as Fastly does: `Splunk_Audit` is
+    not `splunk_audit`. When nothing in the repository declares any endpoint, the finding has low
+    confidence (the service may be configured elsewhere).
 
     Why it matters: an unknown name still gives a working handle; every line written to it is dropped in
     silence. The denial events, the audit trail, the attack you need to see later: none of it arrives.
