@@ -59,7 +59,9 @@ def rust_endpoint_uses(app: CodeApp) -> list[EndpointUse]:
     builder = k["log_builder_methods"]
     out: list[EndpointUse] = []
     for rf in app.rust:
-        if not _is_fastly_rust(rf):
+        if not _is_fastly_rust(rf) or not any(
+            k in rf.data for k in (b"from_name", b"endpoint", b"init_simple")
+        ):
             continue
         uses_log_fastly = (
             any(v.startswith("log_fastly") for v in rf.uses.values()) or b"log_fastly" in rf.data
@@ -133,6 +135,8 @@ def panic_endpoint_calls(app: CodeApp) -> list[tuple[str, int]]:
     names = set(knowledge()["rust"]["panic_endpoint_calls"])
     out = []
     for rf in app.rust:
+        if b"set_panic_endpoint" not in rf.data and b"set_hook" not in rf.data:
+            continue
         for call in rf.calls:
             if call.callee in names or call.callee.endswith("::set_panic_endpoint"):
                 out.append((rf.path, call.line))

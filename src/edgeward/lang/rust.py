@@ -126,9 +126,21 @@ class RustFile:
     macro_callees: set[int] = field(default_factory=set)  # end offsets of callee nodes that were macros
     json_objects: set[int] = field(default_factory=set)  # start offsets of tuples that were json! objects
     targets: dict[int, str] = field(default_factory=dict)  # macro callee end offset -> log target
-    calls: list[CallSite] = field(default_factory=list)
+    _calls: list[CallSite] | None = None
     functions: list[Function] = field(default_factory=list)
     has_errors: bool = False
+
+    @property
+    def calls(self) -> list[CallSite]:
+        """Every call and rewritten macro invocation, in document order (built on first use)."""
+        if self._calls is None:
+            out = []
+            for node in _nodes(self.root, "(call_expression) @c"):
+                call = _call(self, node)
+                if call is not None:
+                    out.append(call)
+            self._calls = out
+        return self._calls
 
     def line(self, node: Node) -> int:
         return self.index.line(node.start_byte)
@@ -411,7 +423,7 @@ def _use_paths(node: Node, prefix: str, out: dict[str, str]) -> None:
             _use_paths(c, prefix, out)
 
 
-_FACT_QUERY = "[(use_declaration) (const_item) (static_item) (call_expression) (function_item)] @n"
+_FACT_QUERY = "[(use_declaration) (const_item) (static_item) (function_item)] @n"
 
 
 def _collect(rf: RustFile) -> None:
@@ -426,10 +438,6 @@ def _collect(rf: RustFile) -> None:
             value = string_value(node.child_by_field_name("value"))
             if name is not None and value is not None:
                 rf.consts[text(name)] = value
-        elif t == "call_expression":
-            call = _call(rf, node)
-            if call is not None:
-                rf.calls.append(call)
         elif t == "function_item":
             attrs = []
             prev = node.prev_named_sibling
