@@ -19,7 +19,7 @@ from edgeward.lang.tsparse import MAX_SOURCE_BYTES
 from edgeward.workspace.project import Project
 from edgeward.workspace.units import Unit, units
 
-SKIP_PARTS = {"vendor", "target", "node_modules", "pkg"}
+SKIP_PARTS = {"vendor", "target", "node_modules"}
 
 
 @cache
