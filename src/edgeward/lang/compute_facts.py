@@ -135,7 +135,11 @@ def panic_endpoint_calls(app: CodeApp) -> list[tuple[str, int]]:
     names = set(knowledge()["rust"]["panic_endpoint_calls"])
     out = []
     for rf in app.rust:
-        if b"set_panic_endpoint" not in rf.data and b"set_hook" not in rf.data:
+        if (
+            b"set_panic_endpoint" not in rf.data
+            and b"set_hook" not in rf.data
+            and b"log_panics" not in rf.data
+        ):
             continue
         for call in rf.calls:
             if call.callee in names or call.callee.endswith("::set_panic_endpoint"):

@@ -121,7 +121,8 @@ def no_panic_logging(project: Project) -> Iterator[Hit]:
     """A Fastly Compute Rust app that never sends panic messages to a log endpoint.
 
     What it finds: a Rust Compute app (a `fastly.toml` with Rust sources) in which no code calls
-    `fastly::log::set_panic_endpoint` (or installs its own `std::panic::set_hook`). The finding points at the
+    `fastly::log::set_panic_endpoint` (or installs its own `std::panic::set_hook`, or `log_panics::init()`
+    with a `log` backend). The finding points at the
     `#[fastly::main]` function.
 
     Why it matters: a panic in a Compute app ends the request with a 500 and its message goes to stderr,
