@@ -1024,6 +1024,10 @@ class Engine:
             return frozenset({Label("asymkey", name, ctx.path, line)})
         if name in K.DROP_FUNCS:
             return EMPTY
+        if name in ("JSON.stringify", "String", "json.dumps", "str", "repr"):
+            # a serialised `env` is every secret binding at once
+            envs = frozenset(lab for a in args for lab in a if lab.kind == "env")
+            return _cap(all_data | envs)
         if name in ("Object.fromEntries", "Object.assign", "structuredClone", "dict"):
             return _cap(frozenset().union(*args) if args else EMPTY)
         base = name.rsplit("#", 1)[-1] if name else None
