@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import re
 
+# Languages the generic source rules (rules/*_source.py, secrets_logging, request_jwt, request_headers,
+# observability_source) report on. A front end for another language adds its family here to reuse them as they
+# are, or leaves it out and registers `@part` implementations that read `lang.taint.analysis` itself.
+GENERIC_RULE_FAMILIES = {"javascript", "python"}
+
 # ------------------------------------------------------------------------------ parameters by role
 # A parameter whose name (or declared type) says what it is gets that object label.
 PARAM_ROLES_BY_NAME = {

@@ -178,6 +178,9 @@ def _denials(project: Project) -> list[tuple[str, _Collector]]:
 def _collect(project: Project) -> list[tuple[str, _Collector]]:
     out = []
     for path, mod in sorted(project.fact(modules).items()):
+        family = {"typescript": "javascript", "tsx": "javascript"}.get(mod.language, mod.language)
+        if family not in K.GENERIC_RULE_FAMILIES:
+            continue
         c = _Collector(mod)
         c.run()
         out.append((path, c))
