@@ -171,3 +171,10 @@ def test_configured_names(tmp_path):
         ("REQ012", "src/index.js", 4),
         ("SEC006", "src/index.js", 5),
     ]
+
+
+def test_hardened_hono_app_is_silent(tmp_path):
+    from edgeward.findings import Severity
+
+    result = scan_fixture("hono-hardened", tmp_path)
+    assert [(f.code, f.path, f.line) for f in result.findings if f.severity >= Severity.LOW] == []
