@@ -98,15 +98,18 @@ EXPECTED = {
         ("REQ002", "src/claims.py", 9),
         ("REQ003", "src/claims.py", 9),  # mixed HS/RS algorithms
         ("REQ014", "src/entry.py", 18),
+        ("SEC006", "src/claims.py", 13),  # request.headers["authorization"] printed
         ("SEC006", "src/entry.py", 16),
         # near misses: 17 (len, plain var), 20 (compare_digest), 27 (verified claims), 32 (event with ray)
     ],
     "frameworks": [
+        ("ISO001", "functions/api/[room].ts", 3),  # Pages Function params
         ("ISO001", "src/hono.ts", 11),  # c.req.param("room")
         ("ISO001", "src/itty.js", 6),  # request.params.id
         ("ISO003", "src/hono.ts", 25),  # R2 key from a path parameter
         ("REQ002", "src/hono.ts", 7),  # hono jwt middleware, iss/aud never read (low)
         ("REQ009", "src/sw.js", 9),  # host from a header
+        ("SEC006", "functions/api/[room].ts", 8),  # context.request authorization header logged
         ("SEC006", "src/sw.js", 8),  # cookie logged
         # near misses: hono.ts:13 (jwtPayload claims), hono.ts:20 (allow-listed by includes)
     ],

@@ -31,7 +31,10 @@ PARAM_ROLES_BY_NAME = {
     "c": "hono",
     "state": "do_state",
     "event": "fetchevent",
+    "context": "pagesctx",
 }
+# Destructured parameters (`({ request, env, params }) => ...`, Pages Functions) by property name.
+PARAM_PROPS = {"request": "request", "env": "env", "params": "reqparams", "req": "request"}
 PARAM_ROLES_BY_TYPE = [  # (regex on the declared type text, role)
     (re.compile(r"^(Request|IncomingRequest|Request<.*>)$"), "request"),
     (re.compile(r"^Context(<.*>)?$"), "hono"),
@@ -64,6 +67,7 @@ MEMBERS: dict[str, dict[str, tuple[str, str]]] = {
         "origin": ("req", "host"),
     },
     "fetchevent": {"request": ("obj", "request")},
+    "pagesctx": {"request": ("obj", "request"), "env": ("obj", "env"), "params": ("obj", "reqparams")},
     "hono": {"req": ("obj", "hono_req"), "env": ("obj", "env"), "var": ("obj", "hono_var")},
     "hono_req": {"url": ("req", "url"), "path": ("req", "path"), "raw": ("obj", "request")},
     "this": {
@@ -78,7 +82,7 @@ MEMBERS: dict[str, dict[str, tuple[str, str]]] = {
     "caches": {"default": ("obj", "cache")},
 }
 # Any property of these objects is request data of the given detail prefix.
-ANY_MEMBER = {"reqparams": "param", "reqquery": "query", "cookies": "cookie"}
+ANY_MEMBER = {"reqparams": "param", "reqquery": "query", "cookies": "cookie", "headers": "header"}
 # Reading these properties of data keeps nothing of it (length or presence is fine).
 DROP_PROPS = {"length", "size", "byteLength", "status", "ok"}
 
@@ -280,7 +284,14 @@ LOGGER_METHODS = {
     "fatal",
 }
 
-RESPONSE_CTORS = {"Response", "Response.json", "Response.redirect", "HTTPException", "JSONResponse"}
+RESPONSE_CTORS = {
+    "Response",
+    "Response.json",
+    "Response.redirect",
+    "Response.new",
+    "HTTPException",
+    "JSONResponse",
+}
 HONO_RESPONDERS = {"json", "text", "html", "body", "newResponse"}
 
 RATE_LIMIT_NAME = re.compile(r"(rate.?limit|ratelimit|throttl|limiter|quota)", re.I)

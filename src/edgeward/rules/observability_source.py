@@ -33,6 +33,8 @@ def _status_of(call: ir.Call) -> int | None:
     """The literal 401/403/429 status a response-building call gives, if any."""
     d = call.dotted or ""
     base = d.rsplit(".", 1)[-1] if d else ""
+    if d.endswith("Response.new"):
+        base = "Response"
     cands: list[ir.Node] = []
     if base in ("Response", "json", "redirect", "JSONResponse", "text", "html", "body", "newResponse"):
         for a in call.args[1:]:
