@@ -57,7 +57,10 @@ def test_hostile_sources_become_notes(tmp_path):
         "src/broken.ts": "export function f( {\n  return 1;\n",
         "src/deep.js": deep,
         "src/big.js": "var a=1;" * (MAX_SOURCE_BYTES // 8 + 10),
-        "src/bad.py": "def f(:\n",
+        "py/wrangler.toml": 'name = "p"\nmain = "src/entry.py"\n',
+        "py/src/bad.py": "def f(:\n",
+        "scripts/deploy.py": "print(env.SECRET)\n",
+        "src/index.test.js": "console.log(request.url)\n",
         "dist/bundle.js": "console.log(env.SECRET)\n",
         "src/latin1.js": b"const s = '\xff\xfe';\nexport default s;\n",
     }
@@ -67,7 +70,8 @@ def test_hostile_sources_become_notes(tmp_path):
     assert "src/index.js" in mods and "dist/bundle.js" not in mods and "src/big.js" not in mods
     kinds = {(n.path, n.kind) for n in project.notes}
     assert ("src/broken.ts", "parse-error") in kinds
-    assert ("src/bad.py", "parse-error") in kinds
+    assert ("py/src/bad.py", "parse-error") in kinds
+    assert "scripts/deploy.py" not in mods and "src/index.test.js" not in mods  # not Worker source
     assert ("src/big.js", "skipped") in kinds
     assert ("src/latin1.js", "encoding") in kinds
     assert ("src/deep.js", "partial") in kinds

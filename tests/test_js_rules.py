@@ -37,6 +37,7 @@ EXPECTED = {
     "secrets": [
         ("REQ014", "src/index.ts", 18),  # given === env.API_KEY
         ("SEC006", "src/audit.ts", 3),  # helper in another file logs the secret its caller passes
+        ("SEC006", "src/audit.ts", 8),  # JSON.stringify(env): every secret binding (line 7 is a near miss)
         ("SEC006", "src/index.ts", 13),  # prefix slice logged
         ("SEC006", "src/index.ts", 16),  # query string logged
         ("SEC006", "src/index.ts", 20),  # secret in a response body
@@ -97,15 +98,18 @@ EXPECTED = {
         ("REQ002", "src/claims.py", 9),
         ("REQ003", "src/claims.py", 9),  # mixed HS/RS algorithms
         ("REQ014", "src/entry.py", 18),
+        ("SEC006", "src/claims.py", 13),  # request.headers["authorization"] printed
         ("SEC006", "src/entry.py", 16),
         # near misses: 17 (len, plain var), 20 (compare_digest), 27 (verified claims), 32 (event with ray)
     ],
     "frameworks": [
+        ("ISO001", "functions/api/[room].ts", 3),  # Pages Function params
         ("ISO001", "src/hono.ts", 11),  # c.req.param("room")
         ("ISO001", "src/itty.js", 6),  # request.params.id
         ("ISO003", "src/hono.ts", 25),  # R2 key from a path parameter
         ("REQ002", "src/hono.ts", 7),  # hono jwt middleware, iss/aud never read (low)
         ("REQ009", "src/sw.js", 9),  # host from a header
+        ("SEC006", "functions/api/[room].ts", 8),  # context.request authorization header logged
         ("SEC006", "src/sw.js", 8),  # cookie logged
         # near misses: hono.ts:13 (jwtPayload claims), hono.ts:20 (allow-listed by includes)
     ],
@@ -170,3 +174,10 @@ def test_configured_names(tmp_path):
         ("REQ012", "src/index.js", 4),
         ("SEC006", "src/index.js", 5),
     ]
+
+
+def test_hardened_hono_app_is_silent(tmp_path):
+    from edgeward.findings import Severity
+
+    result = scan_fixture("hono-hardened", tmp_path)
+    assert [(f.code, f.path, f.line) for f in result.findings if f.severity >= Severity.LOW] == []

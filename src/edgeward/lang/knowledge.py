@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import re
 
+# Languages the generic source rules (rules/*_source.py, secrets_logging, request_jwt, request_headers,
+# observability_source) report on. A front end for another language adds its family here to reuse them as they
+# are, or leaves it out and registers `@part` implementations that read `lang.taint.analysis` itself.
+GENERIC_RULE_FAMILIES = {"javascript", "python"}
+
 # ------------------------------------------------------------------------------ parameters by role
 # A parameter whose name (or declared type) says what it is gets that object label.
 PARAM_ROLES_BY_NAME = {
@@ -26,7 +31,10 @@ PARAM_ROLES_BY_NAME = {
     "c": "hono",
     "state": "do_state",
     "event": "fetchevent",
+    "context": "pagesctx",
 }
+# Destructured parameters (`({ request, env, params }) => ...`, Pages Functions) by property name.
+PARAM_PROPS = {"request": "request", "env": "env", "params": "reqparams", "req": "request"}
 PARAM_ROLES_BY_TYPE = [  # (regex on the declared type text, role)
     (re.compile(r"^(Request|IncomingRequest|Request<.*>)$"), "request"),
     (re.compile(r"^Context(<.*>)?$"), "hono"),
@@ -59,6 +67,7 @@ MEMBERS: dict[str, dict[str, tuple[str, str]]] = {
         "origin": ("req", "host"),
     },
     "fetchevent": {"request": ("obj", "request")},
+    "pagesctx": {"request": ("obj", "request"), "env": ("obj", "env"), "params": ("obj", "reqparams")},
     "hono": {"req": ("obj", "hono_req"), "env": ("obj", "env"), "var": ("obj", "hono_var")},
     "hono_req": {"url": ("req", "url"), "path": ("req", "path"), "raw": ("obj", "request")},
     "this": {
@@ -73,7 +82,7 @@ MEMBERS: dict[str, dict[str, tuple[str, str]]] = {
     "caches": {"default": ("obj", "cache")},
 }
 # Any property of these objects is request data of the given detail prefix.
-ANY_MEMBER = {"reqparams": "param", "reqquery": "query", "cookies": "cookie"}
+ANY_MEMBER = {"reqparams": "param", "reqquery": "query", "cookies": "cookie", "headers": "header"}
 # Reading these properties of data keeps nothing of it (length or presence is fine).
 DROP_PROPS = {"length", "size", "byteLength", "status", "ok"}
 
@@ -275,7 +284,14 @@ LOGGER_METHODS = {
     "fatal",
 }
 
-RESPONSE_CTORS = {"Response", "Response.json", "Response.redirect", "HTTPException", "JSONResponse"}
+RESPONSE_CTORS = {
+    "Response",
+    "Response.json",
+    "Response.redirect",
+    "Response.new",
+    "HTTPException",
+    "JSONResponse",
+}
 HONO_RESPONDERS = {"json", "text", "html", "body", "newResponse"}
 
 RATE_LIMIT_NAME = re.compile(r"(rate.?limit|ratelimit|throttl|limiter|quota)", re.I)

@@ -1,13 +1,16 @@
 """The parsed source modules of a project, one fact built once per scan: `project.fact(modules)`.
 
-Which files are source: `.js/.mjs/.cjs/.jsx/.ts/.mts/.cts/.tsx` and `.py` files (not `.d.ts`), outside
-dependency and build-output directories (`node_modules`, `dist`, `build`, `.wrangler`, `out`, `coverage`),
-at most `MAX_SOURCE_BYTES` each (a larger file is a bundle, not source: it is skipped with a note).
+Which files are source: `.js/.mjs/.cjs/.jsx/.ts/.mts/.cts/.tsx` and `.py` files (not `.d.ts`) inside the
+directory of a Worker or Compute unit and in that unit's language (`.py` only for Python Workers), outside
+dependency and build-output directories (`node_modules`, `dist`, `build`, `.wrangler`, `out`, `coverage`) and
+tests (`test/`, `tests/`, `__tests__/`, `*.test.ts`, `test_*.py`...), at most `MAX_SOURCE_BYTES` each (a larger
+file is a bundle, not source: it is skipped with a note).
 Other front ends (Rust, Go) register a parser with `register_parser(ext, fn)` and are picked up the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from edgeward.lang import ir
@@ -44,8 +47,33 @@ def _builtin(path: str) -> Parser | None:
     return None
 
 
+TEST_DIRS = {"test", "tests", "__tests__", "__mocks__", "spec", "fixtures", "e2e", "cypress", "testdata"}
+TEST_FILE = re.compile(r"(\.(test|spec)\.[cm]?[jt]sx?$|^test_.*\.py$|_test\.py$|^conftest\.py$)")
+
+
 def is_output_path(path: str) -> bool:
     return any(part in OUTPUT_DIRS for part in path.split("/")[:-1])
+
+
+def is_test_path(path: str) -> bool:
+    parts = path.split("/")
+    return any(p in TEST_DIRS for p in parts[:-1]) or bool(TEST_FILE.search(parts[-1]))
+
+
+def belongs(project: Project, rel: str) -> bool:
+    """Source of a deployable unit, in that unit's language: a Python script next to a JS Worker (or the tests
+    of either) is not Worker code."""
+    from edgeward.workspace.units import unit_for_file
+
+    unit = unit_for_file(project, rel)
+    if unit is None:
+        return False
+    low = rel.lower()
+    if low.endswith(".py"):
+        return unit.language == "python"
+    if low.endswith(JS_EXTS):
+        return unit.language in (None, "javascript") or unit.kind == "workers"
+    return True
 
 
 def modules(project: Project) -> dict[str, ir.Module]:
@@ -57,6 +85,8 @@ def modules(project: Project) -> dict[str, ir.Module]:
             continue
         if is_output_path(rel):
             continue  # build output and dependencies are artifacts, not source (SEC004 reads them)
+        if is_test_path(rel) or not belongs(project, rel):
+            continue
         info = project.files[rel]
         if info.size > MAX_SOURCE_BYTES:
             project.note(

@@ -367,6 +367,14 @@ class Engine:
                 for name, ty in _inline_type_members(p.type):
                     ctx.env_types.setdefault(name, ty)
         for i, p in enumerate(func.params):
+            if isinstance(p.target, ir.ObjectPattern):
+                for key, sub, _default in p.target.props:
+                    role = K.PARAM_PROPS.get(key or "")
+                    if role and isinstance(sub, ir.Name):
+                        frame.vars[sub.id] = frozenset({Label(role, "", ctx.path, p.line)})
+                    else:
+                        self.bind(sub, EMPTY, frame, declare=True)
+                continue
             role = self.param_role(p, i, func)
             value = frozenset({Label(role, "", ctx.path, p.line)}) if role else EMPTY
             if p.default is not None:
@@ -861,7 +869,14 @@ class Engine:
                     out.update(fields[prop])
                     continue
             if k in K.ANY_MEMBER and prop:
-                out.add(Label("req", f"{K.ANY_MEMBER[k]}:{prop}", ctx.path, line))
+                what = K.ANY_MEMBER[k]
+                name = prop.lower() if what == "header" else prop
+                if what == "header" and name in K.PLATFORM_IP_HEADERS:
+                    out.add(Label("ip", name, ctx.path, line))
+                elif what == "header" and name == "cookie":
+                    out.add(Label("req", "cookie", ctx.path, line))
+                else:
+                    out.add(Label("req", f"{what}:{name}", ctx.path, line))
                 continue
             if k == "hono_var" and prop == "jwtPayload":
                 out.add(Label("verified", "hono jwt middleware", ctx.path, line))
@@ -1065,6 +1080,10 @@ class Engine:
             if what == "drop":
                 return EMPTY
             return frozenset({Label(what, detail, ctx.path, line)})
+        if name in ("JSON.stringify", "String", "json.dumps", "str", "repr"):
+            # a serialised `env` is every secret binding at once
+            envs = frozenset(lab for a in args for lab in a if lab.kind == "env")
+            return _cap(all_data | envs)
         if name in ("Object.fromEntries", "Object.assign", "structuredClone", "dict"):
             return _cap(frozenset().union(*args) if args else EMPTY)
         base = name.rsplit("#", 1)[-1] if name else None

@@ -14,7 +14,20 @@ from edgeward.workspace.units import parse_version
 
 
 def flows(project: Project) -> Analysis:
-    return project.fact(analysis)
+    """What the engine recorded, for the languages the generic rules cover (`K.GENERIC_RULE_FAMILIES`)."""
+    return project.fact(_generic_flows)
+
+
+def _generic_flows(project: Project) -> Analysis:
+    an = project.fact(analysis)
+    fams = K.GENERIC_RULE_FAMILIES
+    return Analysis(
+        calls=[e for e in an.calls if e.ctx.family in fams],
+        compares=[e for e in an.compares if e.ctx.family in fams],
+        writes=[e for e in an.writes if e.ctx.family in fams],
+        objects=[e for e in an.objects if e.ctx.family in fams],
+        ctxs=an.ctxs,
+    )
 
 
 def snippet(project: Project, path: str, line: int, limit: int = 160) -> str:

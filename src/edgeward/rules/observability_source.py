@@ -33,6 +33,8 @@ def _status_of(call: ir.Call) -> int | None:
     """The literal 401/403/429 status a response-building call gives, if any."""
     d = call.dotted or ""
     base = d.rsplit(".", 1)[-1] if d else ""
+    if d.endswith("Response.new"):
+        base = "Response"
     cands: list[ir.Node] = []
     if base in ("Response", "json", "redirect", "JSONResponse", "text", "html", "body", "newResponse"):
         for a in call.args[1:]:
@@ -178,6 +180,9 @@ def _denials(project: Project) -> list[tuple[str, _Collector]]:
 def _collect(project: Project) -> list[tuple[str, _Collector]]:
     out = []
     for path, mod in sorted(project.fact(modules).items()):
+        family = {"typescript": "javascript", "tsx": "javascript"}.get(mod.language, mod.language)
+        if family not in K.GENERIC_RULE_FAMILIES:
+            continue
         c = _Collector(mod)
         c.run()
         out.append((path, c))

@@ -103,7 +103,8 @@ def jwt_claims_unchecked(project: Project) -> Iterator[Hit]:
     What it finds: jose `jwtVerify` without `issuer` / `audience`, or without `requiredClaims: ['exp']` /
     `maxTokenAge` (jose accepts a token that carries no `exp` — it never expires); `jsonwebtoken.verify`
     without `issuer` / `audience`; PyJWT `decode` without `audience` / `issuer`; libraries that check neither
-    (`@tsndr/cloudflare-worker-jwt`, `hono/jwt`) when the module never reads `iss` / `aud` itself.
+    (`@tsndr/cloudflare-worker-jwt`, `hono/jwt` `verify`) when the module never reads `iss` / `aud` itself;
+    hono's `jwt()` / `jwk()` middleware without `verification: { aud, iss }`.
 
     Why it matters: a token signed by the same key for another service (or another environment) is accepted;
     a token issued without `exp` is valid forever once leaked.
@@ -150,19 +151,33 @@ def jwt_claims_unchecked(project: Project) -> Iterator[Hit]:
             key="REQ002",
         )
     for ev in flows(project).calls:
-        if ev.name in K.JWT_MIDDLEWARE and not _module_reads(ev, {"iss", "aud"}):
-            keys = _obj_keys(_opt(ev, 0))
-            if keys is None or "verification" in keys:
-                continue
-            hits.add(
-                ev.path,
-                ev.node.line,
-                "hono JWT middleware without issuer / audience checks, and the code never reads `iss` / `aud`",
-                column=ev.node.col,
-                key="REQ002",
-                confidence=Confidence.LOW,
-                severity=Severity.LOW,
-            )
+        if ev.name not in K.JWT_MIDDLEWARE:
+            continue
+        opts = _opt(ev, 0)
+        keys = _obj_keys(opts)
+        if keys is None or not isinstance(opts, ir.Object):
+            continue
+        ver = opts.get("verification")
+        vkeys = _obj_keys(ver) if ver is not None else set()
+        if vkeys is None:
+            continue
+        missing = []
+        if "aud" not in vkeys and not _module_reads(ev, {"aud"}):
+            missing.append("`verification.aud`")
+        if "iss" not in vkeys and "issuer" not in keys and not _module_reads(ev, {"iss"}):
+            missing.append("`verification.iss`")
+        if not missing:
+            continue
+        hits.add(
+            ev.path,
+            ev.node.line,
+            f"hono JWT middleware without {' or '.join(missing)}: tokens issued for other services are accepted "
+            "(hono checks no audience unless told, since 4.10.2 via `verification`)",
+            column=ev.node.col,
+            key="REQ002",
+            severity=Severity.MEDIUM,
+            confidence=Confidence.MEDIUM,
+        )
     yield from hits
 
 

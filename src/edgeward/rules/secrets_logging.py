@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from edgeward.findings import Hit
+from edgeward.findings import Confidence, Hit
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import Label
 from edgeward.rules._lang import Hits, error_sink, flows, is_log_call, path_of, response_sink
@@ -60,10 +60,23 @@ def secret_logged(project: Project) -> Iterator[Hit]:
         else:
             continue
         labels: list[Label] = []
+        whole_env: list[Label] = []
         for v in [*ev.args, *ev.kwargs.values()]:
             for lab in v:
                 if lab.kind == "secret" or (with_request and _request_credential(lab)):
                     labels.append(lab)
+                elif lab.kind == "env" and ev.ctx.family == "javascript":
+                    whole_env.append(lab)
+        if not labels and whole_env:
+            hits.add(
+                ev.path,
+                ev.node.line,
+                f"the whole `env` object, with every secret binding, reaches {sink}",
+                column=ev.node.col,
+                key="SEC006",
+                confidence=Confidence.MEDIUM,
+            )
+            continue
         if not labels:
             continue
         labels.sort(key=lambda lab: (lab.kind != "secret", lab.path, lab.line))
