@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.compute_sources import knowledge
-from edgeward.lang.taint import CallEvent, CompareEvent, Label
-from edgeward.rules._lang import flows
+from edgeward.lang.taint import CallEvent, CompareEvent, Label, analysis
 from edgeward.workspace.project import Project
 
 FAMILIES = ("rust", "go")
@@ -83,16 +82,21 @@ GO_FPRINT = {"fmt#Fprint", "fmt#Fprintln", "fmt#Fprintf"}
 GO_ERROR = {"fmt#Errorf", "errors#New"}
 
 
+def _compute_flows(project: Project) -> tuple[list[CallEvent], list[CompareEvent]]:
+    an = project.fact(analysis)
+    return (
+        [e for e in an.calls if e.ctx.family in FAMILIES],
+        [c for c in an.compares if c.ctx.family in FAMILIES],
+    )
+
+
 def compute_calls(project: Project) -> Iterator[CallEvent]:
-    for ev in flows(project).calls:
-        if ev.ctx.family in FAMILIES:
-            yield ev
+    """The engine's call events in Rust and Go modules (the generic rules cover JavaScript and Python)."""
+    yield from project.fact(_compute_flows)[0]
 
 
 def compute_compares(project: Project) -> Iterator[CompareEvent]:
-    for c in flows(project).compares:
-        if c.ctx.family in FAMILIES:
-            yield c
+    yield from project.fact(_compute_flows)[1]
 
 
 def kinds(v) -> set[str]:

@@ -100,7 +100,7 @@ def _js_endpoint_uses(project: Project) -> list[tuple]:
 
     out = []
     seen: set[tuple[str, int]] = set()
-    for ev in flows(project).calls:
+    for ev in flows(project).calls:  # JavaScript: the generic flows
         if ev.name != "fastly:logger#Logger" or not ev.node.new or not ev.node.args:
             continue
         unit = ev.ctx.unit

@@ -11,6 +11,7 @@ from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.rules._compute import (
     compute_calls,
+    compute_compares,
     compute_modules,
     enclosing_func,
     kinds,
@@ -507,10 +508,31 @@ def dynamic_backends_rust_go(project: Project) -> Iterator[Hit]:
 
 
 @part("REQ014", optional=True)
-def timing_unsafe_compare_go(project: Project) -> Iterator[Hit]:
-    """Go `bytes.Equal` / `reflect.DeepEqual` on a secret (`==` / `!=` in Rust and Go are reported by the
-    language-neutral part over the engine's comparisons)."""
+def timing_unsafe_compare_rust_go(project: Project) -> Iterator[Hit]:
+    """`==` / `!=` between a secret and another non-constant value in Rust or Go; Go `bytes.Equal` /
+    `reflect.DeepEqual` on a secret."""
     hits = Hits(project)
+    for c in compute_compares(project):
+        if c.node.op not in ("==", "!="):
+            continue
+        if isinstance(c.node.left, ir.Literal) or isinstance(c.node.right, ir.Literal):
+            continue
+        sec = [lab for lab in (*c.left, *c.right) if lab.kind == "secret"]
+        if not sec:
+            continue
+        fix = (
+            "`subtle::ConstantTimeEq` / `constant_time_eq`"
+            if c.ctx.family == "rust"
+            else "`subtle.ConstantTimeCompare`"
+        )
+        hits.add(
+            c.ctx.path,
+            c.node.line,
+            f"{sec[0].describe()} compared with `{c.node.op}` (from {sec[0].where()}): not constant-time, response "
+            f"timing leaks how much matched; use {fix}",
+            column=c.node.col,
+            key="REQ014",
+        )
     for ev in compute_calls(project):
         if ev.ctx.family == "go" and (ev.name or "") in ("bytes#Equal", "reflect#DeepEqual"):
             if any(lab.kind == "secret" for v in ev.args for lab in v):

@@ -13,7 +13,7 @@ from edgeward.lang import knowledge as K
 from edgeward.lang.compute_sources import rust_files
 from edgeward.lang.rust import string_value as rust_string
 from edgeward.rules._compute import compute_calls, kinds, request_credential, sink_args, sink_kind
-from edgeward.rules._lang import Hits, error_sink, is_log_call, path_of, response_sink
+from edgeward.rules._lang import Hits, path_of
 from edgeward.rules.registry import part
 from edgeward.workspace.project import Project
 
@@ -26,12 +26,11 @@ SECRET_FILE = re.compile(
 
 @part("SEC006", optional=True)
 def secret_logged_rust_go(project: Project) -> Iterator[Hit]:
-    """Rust/Go sinks: `println!`/`eprintln!`/`dbg!`, `write!` to a Fastly log endpoint, `panic!`/`anyhow!`,
-    `Response` bodies and headers; Go `fmt`/`log` printing, `rtlog` endpoints, `ResponseWriter`, errors."""
+    """Rust/Go sinks: `println!`/`eprintln!`/`dbg!`, `log::*!`/`tracing::*!`, `write!` to a Fastly log
+    endpoint, `panic!`/`anyhow!`, `Response` bodies and headers; Go `fmt`/`log` printing, `rtlog` endpoints,
+    `ResponseWriter`, errors."""
     hits = Hits(project)
     for ev in compute_calls(project):
-        if is_log_call(ev) or response_sink(ev) is not None or error_sink(ev):
-            continue  # the language-neutral part of SEC006 reports these
         kind = sink_kind(ev)
         if kind is None:
             continue
