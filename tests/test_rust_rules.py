@@ -109,6 +109,7 @@ def test_workers_rs(fixture):
     assert fixture("rust/workers") == [
         ("ISO001", "src/lib.rs", 9),
         ("ISO003", "src/lib.rs", 11),
+        ("ISO003", "src/lib.rs", 26),  # Router handler: KV key from `ctx.param("key")`
         ("SEC006", "src/lib.rs", 6),
     ]
 

@@ -46,6 +46,24 @@ _BLOCKY = {
     "const_block",
 }
 ENTRY_ATTRS = ("fastly::main", "event(fetch")
+_ROUTER_METHODS = {
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "on",
+    "get_async",
+    "post_async",
+    "put_async",
+    "patch_async",
+    "delete_async",
+    "head_async",
+    "options_async",
+    "on_async",
+}
 
 
 def parse(path: str, source: str) -> ir.Module:
@@ -732,7 +750,14 @@ class _Lowerer:
         else:
             callee = self.expr(fn, d)
         if not is_macro:
-            return ir.Call(*p, callee, [self.expr(a, d) for a in arg_nodes])
+            args = [self.expr(a, d) for a in arg_nodes]
+            if isinstance(callee, ir.Member) and callee.prop in _ROUTER_METHODS and "Router" in text(fn):
+                # workers-rs `Router::new().get("/x", |req, ctx| ...)`: the handler's parameters
+                for a in args:
+                    if isinstance(a, ir.Func) and len(a.params) >= 2:
+                        a.params[0].type = a.params[0].type or "Request"
+                        a.params[1].type = a.params[1].type or "RouteContext"
+            return ir.Call(*p, callee, args)
         name = text(fn).rsplit("::", 1)[-1]
         kwargs: list[tuple[str, ir.Node]] = []
         target = self.rf.targets.get(fn.end_byte)
