@@ -58,11 +58,7 @@ def jwt_decoded_not_verified_rust_go(project: Project) -> Iterator[Hit]:
     hits = Hits(project)
     for ev in compute_calls(project):
         name = ev.name or ""
-        if name in DECODE_ONLY or (ev.method in DECODE_ONLY_METHODS and ev.method != "ParseUnverified"):
-            pass
-        elif ev.method == "ParseUnverified":
-            pass
-        else:
+        if name not in DECODE_ONLY and ev.method not in DECODE_ONLY_METHODS:
             continue
         if not ev.used and ev.method != "insecure_disable_signature_validation":
             continue
