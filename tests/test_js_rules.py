@@ -118,6 +118,7 @@ EXPECTED = {
         ("REQ013", "dynamic/src/index.js", 4),  # allowDynamicBackends(true)
         ("REQ013", "dynamic/src/index.js", 10),  # new Backend(...)
         ("REQ013", "implicit/src/index.js", 4),  # 3.30.1: fetch without backend, nothing enforced
+        ("SEC006", "explicit/src/secret.js", 6),  # SecretStore plaintext() prefix logged (line 7: length only)
         # near miss: explicit/ (enforceExplicitBackends)
     ],
 }
