@@ -453,6 +453,8 @@ class Engine:
                     frame.vars[local] = self.import_value(frame.ctx, s.source, imported, s.line)
 
     def import_value(self, ctx: ModCtx, source: str, imported: str, line: int) -> frozenset:
+        if source == "cloudflare:workers" and imported == "env":
+            return frozenset({Label("env", "", ctx.path, line)})  # module-scope access to the bindings
         target = self.resolve(ctx, source)
         if target is None:
             return frozenset({Label("import", f"{source}#{imported}", ctx.path, line)})

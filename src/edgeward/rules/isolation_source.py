@@ -99,6 +99,7 @@ def shared_do_for_tenants(project: Project) -> Iterator[Hit]:
     yield from hits
 
 
+CLIENT_FACTORY = re.compile(r"(client|pool|connection|sdk|^create|^connect)", re.I)
 TENANTISH = re.compile(r"(tenant|account|org|customer|user|team|workspace|owner)", re.I)
 STORE_METHODS = {"get", "put", "delete", "list", "head", "getWithMetadata", "match", "insert", "lookup"}
 
@@ -219,4 +220,20 @@ def cross_request_global(project: Project) -> Iterator[Hit]:
                 severity, confidence = Severity.LOW, Confidence.LOW
                 msg += " (lazy one-time initialisation)"
         hits.add(ctx.path, w.node.line, msg, key=f"ISO004:{w.name}", severity=severity, confidence=confidence)
+    for ctx in flows(project).ctxs.values():
+        if ctx.family != "javascript" or ctx.frame is None:
+            continue
+        for name, (_kind, line, init) in ctx.decls.items():
+            call = init.arg if isinstance(init, ir.Unary) else init
+            if not isinstance(call, ir.Call) or not (call.new or CLIENT_FACTORY.search(call.method or "")):
+                continue  # a client or connection, not a converted value
+            secret = of(ctx.frame.vars.get(name, frozenset()), "secret")
+            if secret:
+                hits.add(
+                    ctx.path,
+                    line,
+                    f"module-scope `{name}` is built from {secret[0].describe()} once per isolate: it outlives "
+                    "secret rotation and is shared by every request",
+                    key=f"ISO004:{name}",
+                )
     yield from hits
