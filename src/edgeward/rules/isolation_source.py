@@ -174,8 +174,10 @@ def _mutable_init(node: ir.Node | None) -> bool:
 def cross_request_global(project: Project) -> Iterator[Hit]:
     """Module-scope state written while handling a request.
 
-    What it finds: a module-scope `let` / `var` (Python: a `global`) assigned inside a function, a module-scope
-    `Map` / `Set` / object / array / list / dict mutated inside a function, or a `globalThis` property set
+    What it finds: a module-scope `let` / `var` (Python: a `global`) assigned inside code that handles a request
+    (a `fetch` handler, a route callback, a Durable Object or entrypoint method, and the helpers they call), a
+    module-scope
+    `Map` / `Set` / object / array / list / dict mutated there, or a `globalThis` property set
     there; also a client built from a secret and cached in module scope. A lazy one-time initialisation of a
     value that comes neither from the request nor from a secret is reported at low severity.
 
@@ -191,6 +193,8 @@ def cross_request_global(project: Project) -> Iterator[Hit]:
     hits = Hits(project)
     for w in flows(project).writes:
         ctx = w.ctx
+        if not w.in_request:
+            continue  # start-up code, or a helper no request handler calls
         if w.how == "assign":
             kind = ctx.decls.get(w.name, ("", 0, None))[0]
             if kind not in ("let", "var"):

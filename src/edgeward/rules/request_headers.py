@@ -189,8 +189,10 @@ def origin_trust_unenforced(project: Project) -> Iterator[Hit]:
     an = flows(project)
     internet: set[int] = set()  # units that fetch over the internet (service bindings are internal)
     for ev in an.calls:
-        if ev.ctx.unit is not None and ev.name in ("fetch", "Request") and not any(
-            lab.kind == "binding" for lab in ev.recv
+        if (
+            ev.ctx.unit is not None
+            and ev.name in ("fetch", "Request")
+            and not any(lab.kind == "binding" for lab in ev.recv)
         ):
             internet.add(id(ev.ctx.unit))
     first: dict[int, object] = {}
