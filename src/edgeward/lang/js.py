@@ -482,6 +482,28 @@ class _Lowerer:
         p = self.pos(n)
         if t in ("identifier", "shorthand_property_identifier", "property_identifier", "this", "super"):
             return ir.Name(*p, self.text(n))
+        if t == "member_expression":
+            obj = n.child_by_field_name("object")
+            prop = n.child_by_field_name("property")
+            return ir.Member(
+                *p,
+                self.expr(obj, d) if obj is not None else ir.Unknown(*p),
+                self.text(prop) if prop is not None else None,
+            )
+        if t == "subscript_expression":
+            obj = n.child_by_field_name("object")
+            idx = n.child_by_field_name("index")
+            o = self.expr(obj, d) if obj is not None else ir.Unknown(*p)
+            if idx is not None and idx.type == "string":
+                return ir.Member(*p, o, self.string(idx))
+            return ir.Member(*p, o, None, self.expr(idx, d) if idx is not None else None)
+        if t == "call_expression":
+            fn = n.child_by_field_name("function")
+            args = n.child_by_field_name("arguments")
+            callee = self.expr(fn, d) if fn is not None else ir.Unknown(*p)
+            if args is not None and args.type == "template_string":  # tagged template
+                return ir.Call(*p, callee, [self.expr(args, d)])
+            return ir.Call(*p, callee, self.args(args, d))
         if t == "undefined":
             return ir.Literal(*p, None, "undefined")
         if t == "string":
@@ -513,28 +535,6 @@ class _Lowerer:
                     if cc:
                         parts.append(self.expr(cc[0], d))
             return ir.Template(*p, parts)
-        if t == "member_expression":
-            obj = n.child_by_field_name("object")
-            prop = n.child_by_field_name("property")
-            return ir.Member(
-                *p,
-                self.expr(obj, d) if obj is not None else ir.Unknown(*p),
-                self.text(prop) if prop is not None else None,
-            )
-        if t == "subscript_expression":
-            obj = n.child_by_field_name("object")
-            idx = n.child_by_field_name("index")
-            o = self.expr(obj, d) if obj is not None else ir.Unknown(*p)
-            if idx is not None and idx.type == "string":
-                return ir.Member(*p, o, self.string(idx))
-            return ir.Member(*p, o, None, self.expr(idx, d) if idx is not None else None)
-        if t == "call_expression":
-            fn = n.child_by_field_name("function")
-            args = n.child_by_field_name("arguments")
-            callee = self.expr(fn, d) if fn is not None else ir.Unknown(*p)
-            if args is not None and args.type == "template_string":  # tagged template
-                return ir.Call(*p, callee, [self.expr(args, d)])
-            return ir.Call(*p, callee, self.args(args, d))
         if t == "new_expression":
             ctor = n.child_by_field_name("constructor")
             args = n.child_by_field_name("arguments")

@@ -34,7 +34,15 @@ from edgeward.secrets.classifier import classify
 from edgeward.workspace.project import Project
 
 DATA_KINDS = {"req", "secret", "verified", "decoded", "ip", "allowed", "var"}
-CARRIED = {"headers", "fwdheaders", "request"}  # object labels an object literal keeps from its values
+CARRIED = {"headers", "fwdheaders", "request"}
+HANDLER_ROLES = {"request", "hono", "fetchevent", "pagesctx", "hono_req"}
+SERVICE_BASES = {
+    "DurableObject",
+    "WorkerEntrypoint",
+    "DurableObjectBase",
+    "Agent",
+    "WorkflowEntrypoint",
+}  # object labels an object literal keeps from its values
 MAX_INLINE_DEPTH = 4
 MAX_CONTEXTS = 6
 MAX_LABELS = 24
@@ -193,6 +201,7 @@ class WriteEvent:
     how: str  # "assign", "mutate", "globalThis"
     value: frozenset
     lazy: bool = False
+    in_request: bool = True
 
 
 @dataclass(eq=False)
@@ -245,6 +254,7 @@ class Engine:
         self.conds: tuple = ()
         self.unused: ir.Node | None = None
         self.branch = 0
+        self.in_request = False  # evaluating code that runs while a request is handled
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
@@ -338,20 +348,14 @@ class Engine:
                     ctx.exports[exported] = frame.lookup(local)[0]
 
     def _save(self) -> tuple:
-        return (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch)
+        return (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request)
 
     def _restore(self, saved: tuple) -> None:
-        self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch = saved
+        (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request) = saved
 
-    def _reset(self, func: ir.Func | None) -> None:
-        self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch = (
-            func,
-            None,
-            (),
-            (),
-            None,
-            0,
-        )
+    def _reset(self, func: ir.Func | None, in_request: bool = False) -> None:
+        self.cur_func, self.stmt, self.trys, self.conds = func, None, (), ()
+        self.unused, self.branch, self.in_request = None, 0, in_request
 
     # ------------------------------------------------------------------ functions
     def func_label(self, func: ir.Func, frame: Frame) -> Label:
@@ -380,14 +384,28 @@ class Engine:
             if p.default is not None:
                 value |= data(self.expr(p.default, frame))
             self.bind(p.target, value, frame, declare=True)
+        handler = any(
+            lab.kind in HANDLER_ROLES for v in frame.vars.values() for lab in v
+        ) or self._service_method(this)
         saved = self._save()
-        self._reset(func)
+        self._reset(func, handler)
         try:
             self.hoist(func.body, frame)
             self.block(func.body, frame)
         except RecursionError:
             self.project.note(ctx.path, "partial", "analysis nested too deeply: only partly analysed")
         self._restore(saved)
+
+    @staticmethod
+    def _service_method(this: frozenset) -> bool:
+        """A method of a Durable Object / entrypoint class: every call of it serves a request or an RPC."""
+        for lab in this:
+            if lab.kind == "this" and isinstance(lab.ref, ir.Class):
+                for b in lab.ref.bases:
+                    d = ir.dotted(b) or ""
+                    if d.rsplit(".", 1)[-1] in SERVICE_BASES:
+                        return True
+        return False
 
     @staticmethod
     def param_role(p: ir.Param, index: int, func: ir.Func) -> str | None:
@@ -433,7 +451,7 @@ class Engine:
                 v = self.expr(p.default, inner)
             self.bind(p.target, v, inner, declare=True)
         saved = self._save()
-        self._reset(func)
+        self._reset(func, self.in_request)
         try:
             self.hoist(func.body, inner)
             self.block(func.body, inner)
@@ -455,6 +473,8 @@ class Engine:
                     frame.vars[local] = self.import_value(frame.ctx, s.source, imported, s.line)
 
     def import_value(self, ctx: ModCtx, source: str, imported: str, line: int) -> frozenset:
+        if source == "cloudflare:workers" and imported == "env":
+            return frozenset({Label("env", "", ctx.path, line)})  # module-scope access to the bindings
         target = self.resolve(ctx, source)
         if ctx.family == "rust" and imported != "*" and source.startswith("."):
             # `use crate::a::b`: `b` is an item of module `a`, or the module `a/b` itself
@@ -668,7 +688,17 @@ class Engine:
         if owner.is_module and not frame.is_module and name in ctx.decls:
             kind, line, _ = ctx.decls[name]
             self.out.writes.append(
-                WriteEvent(ctx, self.cur_func, node, name, line, "assign", value, lazy=self._lazy(node, name))
+                WriteEvent(
+                    ctx,
+                    self.cur_func,
+                    node,
+                    name,
+                    line,
+                    "assign",
+                    value,
+                    lazy=self._lazy(node, name),
+                    in_request=self.in_request,
+                )
             )
         owner.vars[name] = value if not self.branch else old | value
 
@@ -711,12 +741,18 @@ class Engine:
         if name in ("globalThis", "self", "window", "global") and ctx.family == "javascript":
             _, owner = frame.lookup(name)
             if owner is None:
-                self.out.writes.append(WriteEvent(ctx, self.cur_func, node, name, 0, "globalThis", value))
+                self.out.writes.append(
+                    WriteEvent(
+                        ctx, self.cur_func, node, name, 0, "globalThis", value, in_request=self.in_request
+                    )
+                )
             return
         _, owner = frame.lookup(name)
         if owner is not None and owner.is_module and name in ctx.decls:
             kind, line, _ = ctx.decls[name]
-            self.out.writes.append(WriteEvent(ctx, self.cur_func, node, name, line, "mutate", value))
+            self.out.writes.append(
+                WriteEvent(ctx, self.cur_func, node, name, line, "mutate", value, in_request=self.in_request)
+            )
 
     # ------------------------------------------------------------------ expressions
     def expr(self, e: ir.Node | None, frame: Frame) -> frozenset:

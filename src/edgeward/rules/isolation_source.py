@@ -99,6 +99,7 @@ def shared_do_for_tenants(project: Project) -> Iterator[Hit]:
     yield from hits
 
 
+CLIENT_FACTORY = re.compile(r"(client|pool|connection|sdk|^create|^connect)", re.I)
 TENANTISH = re.compile(r"(tenant|account|org|customer|user|team|workspace|owner)", re.I)
 STORE_METHODS = {"get", "put", "delete", "list", "head", "getWithMetadata", "match", "insert", "lookup"}
 
@@ -173,8 +174,10 @@ def _mutable_init(node: ir.Node | None) -> bool:
 def cross_request_global(project: Project) -> Iterator[Hit]:
     """Module-scope state written while handling a request.
 
-    What it finds: a module-scope `let` / `var` (Python: a `global`) assigned inside a function, a module-scope
-    `Map` / `Set` / object / array / list / dict mutated inside a function, or a `globalThis` property set
+    What it finds: a module-scope `let` / `var` (Python: a `global`) assigned inside code that handles a request
+    (a `fetch` handler, a route callback, a Durable Object or entrypoint method, and the helpers they call), a
+    module-scope
+    `Map` / `Set` / object / array / list / dict mutated there, or a `globalThis` property set
     there; also a client built from a secret and cached in module scope. A lazy one-time initialisation of a
     value that comes neither from the request nor from a secret is reported at low severity.
 
@@ -190,6 +193,8 @@ def cross_request_global(project: Project) -> Iterator[Hit]:
     hits = Hits(project)
     for w in flows(project).writes:
         ctx = w.ctx
+        if not w.in_request:
+            continue  # start-up code, or a helper no request handler calls
         if w.how == "assign":
             kind = ctx.decls.get(w.name, ("", 0, None))[0]
             if kind not in ("let", "var"):
@@ -219,4 +224,20 @@ def cross_request_global(project: Project) -> Iterator[Hit]:
                 severity, confidence = Severity.LOW, Confidence.LOW
                 msg += " (lazy one-time initialisation)"
         hits.add(ctx.path, w.node.line, msg, key=f"ISO004:{w.name}", severity=severity, confidence=confidence)
+    for ctx in flows(project).ctxs.values():
+        if ctx.family != "javascript" or ctx.frame is None:
+            continue
+        for name, (_kind, line, init) in ctx.decls.items():
+            call = init.arg if isinstance(init, ir.Unary) else init
+            if not isinstance(call, ir.Call) or not (call.new or CLIENT_FACTORY.search(call.method or "")):
+                continue  # a client or connection, not a converted value
+            secret = of(ctx.frame.vars.get(name, frozenset()), "secret")
+            if secret:
+                hits.add(
+                    ctx.path,
+                    line,
+                    f"module-scope `{name}` is built from {secret[0].describe()} once per isolate: it outlives "
+                    "secret rotation and is shared by every request",
+                    key=f"ISO004:{name}",
+                )
     yield from hits

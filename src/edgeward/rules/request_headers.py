@@ -173,8 +173,8 @@ def _origin_auth_evidence(project: Project, an: Analysis, unit: object) -> bool:
 def origin_trust_unenforced(project: Project) -> Iterator[Hit]:
     """Identity headers sent to an origin that has no way to know the request came from the edge.
 
-    What it finds: a Worker that forwards identity headers (`X-User-Id`, `X-Tenant-Id`...) to its origin with
-    no sign that the origin authenticates the edge: no `mtls_certificates` binding, no header carrying a
+    What it finds: a Worker that forwards identity headers (`X-User-Id`, `X-Tenant-Id`...) to an origin over
+    the internet (`fetch`, not only service bindings) with no sign that the origin authenticates the edge: no `mtls_certificates` binding, no header carrying a
     secret or an HMAC signature (`crypto.subtle.sign`), no Authenticated Origin Pulls in the repository's IaC.
 
     Why it matters: anyone who finds the origin's address sends the same headers directly and is whoever they
@@ -187,9 +187,17 @@ def origin_trust_unenforced(project: Project) -> Iterator[Hit]:
     """
     hits = Hits(project)
     an = flows(project)
+    internet: set[int] = set()  # units that fetch over the internet (service bindings are internal)
+    for ev in an.calls:
+        if (
+            ev.ctx.unit is not None
+            and ev.name in ("fetch", "Request")
+            and not any(lab.kind == "binding" for lab in ev.recv)
+        ):
+            internet.add(id(ev.ctx.unit))
     first: dict[int, object] = {}
     for w in sorted(header_writes(an), key=lambda w: (w.ctx.path, w.line)):
-        if not _identity(project, w.name) or w.ctx.unit is None:
+        if not _identity(project, w.name) or w.ctx.unit is None or id(w.ctx.unit) not in internet:
             continue
         if not (w.forwarded or w.how in ("object", "merge")):
             continue
