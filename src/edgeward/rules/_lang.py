@@ -30,8 +30,15 @@ def _generic_flows(project: Project) -> Analysis:
     )
 
 
+def _line_cache(project: Project) -> dict[str, list[str]]:
+    return {}
+
+
 def snippet(project: Project, path: str, line: int, limit: int = 160) -> str:
-    lines = project.lines(path)
+    cache = project.fact(_line_cache)
+    lines = cache.get(path)
+    if lines is None:
+        lines = cache[path] = project.lines(path)
     if 1 <= line <= len(lines):
         s = lines[line - 1].strip()
         return s if len(s) <= limit else s[: limit - 1] + "…"
@@ -150,3 +157,22 @@ def literal_status(node: ir.Node | None) -> int | None:
     if isinstance(node, ir.Literal) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
     return None
+
+
+def _props_read(project: Project) -> dict[int, set[str]]:
+    return {}
+
+
+def props_read(project: Project, mod: ir.Module) -> set[str]:
+    """Every property name a module reads (`a.b`, `{ b } = a`), computed once per module."""
+    cache = project.fact(_props_read)
+    got = cache.get(id(mod))
+    if got is None:
+        got = set()
+        for n in ir.walk_all(mod.body):
+            if isinstance(n, ir.Member) and n.prop:
+                got.add(n.prop)
+            elif isinstance(n, ir.ObjectPattern):
+                got.update(k for k, _, _ in n.props if k)
+        cache[id(mod)] = got
+    return got

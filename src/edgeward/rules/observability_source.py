@@ -135,7 +135,14 @@ class _Collector:
                 self.visit(s.body, logs)
 
     def run(self) -> None:
-        for f in self.mod.functions():
+        funcs: list[ir.Func] = []
+        self.all_logs: list[ir.Call] = []
+        for n in ir.walk_all(self.mod.body):
+            if isinstance(n, ir.Func):
+                funcs.append(n)
+            elif isinstance(n, ir.Call) and _is_log(n):
+                self.all_logs.append(n)
+        for f in funcs:
             self.visit(f.body, [])
 
 
@@ -269,15 +276,14 @@ def event_timestamp_wrong(project: Project) -> Iterator[Hit]:
                 obj = _event_object(log)
                 if obj is not None:
                     events[id(log)] = (log, obj)
-        for n in ir.walk_all(c.mod.body):
-            if isinstance(n, ir.Call) and _is_log(n):
-                obj = _event_object(n)
-                if obj is None:
-                    continue
-                for key in ("event", "type", "action", "outcome"):
-                    v = ir.string_value(obj.get(key))
-                    if v and _SECURITY_WORDS.search(v):
-                        events[id(n)] = (n, obj)
+        for n in c.all_logs:
+            obj = _event_object(n)
+            if obj is None:
+                continue
+            for key in ("event", "type", "action", "outcome"):
+                v = ir.string_value(obj.get(key))
+                if v and _SECURITY_WORDS.search(v):
+                    events[id(n)] = (n, obj)
         for log, obj in events.values():
             problem = _timestamp_problem(obj)
             if problem:

@@ -16,7 +16,7 @@ from edgeward.findings import Confidence, Hit, Severity
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import CallEvent
-from edgeward.rules._lang import Hits, flows, lib_version
+from edgeward.rules._lang import Hits, flows, lib_version, props_read
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 
@@ -53,13 +53,8 @@ def _obj_keys(node: ir.Node | None) -> set[str] | None:
     return None  # options we cannot see: say nothing
 
 
-def _module_reads(ev: CallEvent, props: set[str]) -> bool:
-    for n in ir.walk_all(ev.ctx.module.body):
-        if isinstance(n, ir.Member) and n.prop in props:
-            return True
-        if isinstance(n, ir.ObjectPattern) and any(k in props for k, _, _ in n.props):
-            return True
-    return False
+def _module_reads(project: Project, ev: CallEvent, props: set[str]) -> bool:
+    return bool(props & props_read(project, ev.ctx.module))
 
 
 @rule("REQ001", "jwt-decoded-not-verified", severity="critical", checklist=[11])
@@ -137,7 +132,7 @@ def jwt_claims_unchecked(project: Project) -> Iterator[Hit]:
                 continue
             missing += [k for k in ("issuer", "audience") if k not in kws]
         elif lib in (TSNDR, "hono"):
-            if not _module_reads(ev, {"iss", "aud"}):
+            if not _module_reads(project, ev, {"iss", "aud"}):
                 missing.append(
                     "issuer and audience (the library checks neither and the code never reads them)"
                 )
@@ -162,9 +157,9 @@ def jwt_claims_unchecked(project: Project) -> Iterator[Hit]:
         if vkeys is None:
             continue
         missing = []
-        if "aud" not in vkeys and not _module_reads(ev, {"aud"}):
+        if "aud" not in vkeys and not _module_reads(project, ev, {"aud"}):
             missing.append("`verification.aud`")
-        if "iss" not in vkeys and "issuer" not in keys and not _module_reads(ev, {"iss"}):
+        if "iss" not in vkeys and "issuer" not in keys and not _module_reads(project, ev, {"iss"}):
             missing.append("`verification.iss`")
         if not missing:
             continue

@@ -228,6 +228,7 @@ def authenticated_response_cached(project: Project) -> Iterator[Hit]:
     response is truly per-user and private.
     """
     hits = Hits(project)
+    checked: dict[int, bool] = {}
     for ev in flows(project).calls:
         if _is_fetch(ev):
             how = _cf_caching(ev.arg_node(1))
@@ -249,8 +250,11 @@ def authenticated_response_cached(project: Project) -> Iterator[Hit]:
         elif ev.method == "put" and any(lab.kind == "cache" for lab in ev.recv):
             if not any(lab.kind == "request" and not lab.detail for lab in ev.arg(0)):
                 continue
-            if ev.func is not None and _checks_credentials(ev.func):
-                continue
+            if ev.func is not None:
+                if id(ev.func) not in checked:
+                    checked[id(ev.func)] = _checks_credentials(ev.func)
+                if checked[id(ev.func)]:
+                    continue
             hits.add(
                 ev.path,
                 ev.node.line,
