@@ -48,6 +48,16 @@ def test_vulnerable_fastly_app(tmp_path):
     ]
 
 
+def test_checklist_fails_for_the_vulnerable_compute_app(tmp_path):
+    dest = tmp_path / "fastly-only"
+    shutil.copytree(EXAMPLES / "vulnerable-gateway" / "fastly-app", dest)
+    result = run_scan(make_repo(dest))
+    rows = {r.item: r for r in result.checklist}
+    for item, code in ((2, "SEC006"), (5, "ISO003"), (11, "REQ002"), (14, "OBS003"), (15, "OBS004")):
+        assert rows[item].status == "fail", (item, rows[item].status)
+        assert code in rows[item].note, (item, rows[item].note)
+
+
 def test_hardened_fastly_app_is_silent(tmp_path):
     root = _repo("hardened-gateway", tmp_path)
     assert [f for f in compute_findings(root) if f[1].startswith("fastly-app/")] == []
