@@ -751,7 +751,12 @@ class _Lowerer:
             callee = self.expr(fn, d)
         if not is_macro:
             args = [self.expr(a, d) for a in arg_nodes]
-            if isinstance(callee, ir.Member) and callee.prop in _ROUTER_METHODS and "Router" in text(fn):
+            if (
+                isinstance(callee, ir.Member)
+                and callee.prop in _ROUTER_METHODS
+                and any(isinstance(a, ir.Func) for a in args)
+                and "Router" in text(fn)
+            ):
                 # workers-rs `Router::new().get("/x", |req, ctx| ...)`: the handler's parameters
                 for a in args:
                     if isinstance(a, ir.Func) and len(a.params) >= 2:
