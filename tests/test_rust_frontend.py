@@ -164,3 +164,18 @@ def test_oversized_rust_file_is_skipped(repo, monkeypatch):
     root = repo({"fastly.toml": 'language = "rust"\nname = "x"\n', "src/main.rs": "fn main() {}\n" * 20})
     result = run_scan(root)
     assert ("src/main.rs", "skipped") in {(n.path, n.kind) for n in result.notes}
+
+
+def test_rust_syntax_tour_parses_cleanly():
+    # generics, where clauses, raw strings, labels, let-else, guards, async/move closures, macro_rules,
+    # tracing fields (`user = %t`), `log!` with a level, named and positional format arguments
+    from pathlib import Path
+
+    src = (Path(__file__).parent / "fixtures" / "rust" / "syntax_tour.rs").read_text()
+    assert not parse_rust("s.rs", src).has_errors
+    mod = parse_rust_ir("s.rs", src)
+    assert mod.errors == [] and not mod.partial
+    fmt = next(c for c in _calls(mod) if c.dotted == "format")
+    parts = fmt.args[0].parts
+    # `{raw}` captured, `{:?}` and `{0}` the first positional, `{name}` the named argument
+    assert [p.id for p in parts if isinstance(p, ir.Name)] == ["raw", "bytes", "bytes", "t"]

@@ -249,7 +249,15 @@ class _Rewriter:
             return
         if name in LOG_MACRO_NAMES:
             self._target(bang, tt)
+            self._sigils(tt)
         self.tokens(tt)
+
+    def _sigils(self, tt: Node) -> None:
+        """tracing fields `user = %x` / `?x`: the sigils are not expressions; blank them."""
+        kids = tt.children
+        for i, tok in enumerate(kids[1:], 1):
+            if text(tok) in ("%", "?") and text(kids[i - 1]) in ("=", ",", "("):
+                self.buf[tok.start_byte] = ord(" ")
 
     def _delims(self, tt: Node) -> None:
         s, e = tt.start_byte, tt.end_byte - 1
