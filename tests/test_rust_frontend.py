@@ -179,3 +179,15 @@ def test_rust_syntax_tour_parses_cleanly():
     parts = fmt.args[0].parts
     # `{raw}` captured, `{:?}` and `{0}` the first positional, `{name}` the named argument
     assert [p.id for p in parts if isinstance(p, ir.Name)] == ["raw", "bytes", "bytes", "t"]
+
+
+def test_go_syntax_tour_parses_cleanly():
+    # generics, embedding, type switch, select with labels, goroutines, defer, composite literals
+    from pathlib import Path
+
+    src = (Path(__file__).parent / "fixtures" / "go" / "syntax_tour.go").read_text()
+    assert not parse_go("s.go", src).has_errors
+    mod = parse_go_ir("s.go", src)
+    assert mod.errors == [] and not mod.partial
+    names = [f.name for f in mod.functions() if f.name]
+    assert names == ["Map", "Admin", "run"]
