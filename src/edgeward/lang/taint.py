@@ -62,7 +62,9 @@ class Label:
 
     def describe(self) -> str:
         if self.kind == "secret":
-            if self.detail == "SecretStore" or " " in self.detail:
+            if self.detail == "SecretStore":
+                return "a Secret Store value (`plaintext()`)"
+            if " " in self.detail:
                 return f"a secret ({self.detail})"
             return f"secret `env.{self.detail}`" if self.detail else "a secret"
         if self.kind == "req":
