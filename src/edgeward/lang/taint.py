@@ -90,7 +90,12 @@ EMPTY: frozenset = frozenset()
 
 
 def data(v: Iterable[Label]) -> frozenset:
-    return frozenset(lab for lab in v if lab.kind in DATA_KINDS)
+    if not v:
+        return EMPTY
+    for lab in v:
+        if lab.kind not in DATA_KINDS:
+            return frozenset(lab for lab in v if lab.kind in DATA_KINDS)
+    return v if isinstance(v, frozenset) else frozenset(v)
 
 
 def has(v: Iterable[Label], kind: str) -> bool:
