@@ -38,6 +38,7 @@ EXPECTED = {
         ("REQ014", "src/index.ts", 18),  # given === env.API_KEY
         ("SEC006", "src/audit.ts", 3),  # helper in another file logs the secret its caller passes
         ("SEC006", "src/audit.ts", 8),  # JSON.stringify(env): every secret binding (line 7 is a near miss)
+        ("SEC006", "src/audit.ts", 13),  # every request header logged (line 14: content-type only)
         ("SEC006", "src/index.ts", 13),  # prefix slice logged
         ("SEC006", "src/index.ts", 16),  # query string logged
         ("SEC006", "src/index.ts", 20),  # secret in a response body
