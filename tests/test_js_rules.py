@@ -38,6 +38,7 @@ EXPECTED = {
         ("REQ014", "src/index.ts", 18),  # given === env.API_KEY
         ("SEC006", "src/audit.ts", 3),  # helper in another file logs the secret its caller passes
         ("SEC006", "src/audit.ts", 8),  # JSON.stringify(env): every secret binding (line 7 is a near miss)
+        ("SEC006", "src/audit.ts", 13),  # every request header logged (line 14: content-type only)
         ("SEC006", "src/index.ts", 13),  # prefix slice logged
         ("SEC006", "src/index.ts", 16),  # query string logged
         ("SEC006", "src/index.ts", 20),  # secret in a response body
@@ -193,3 +194,40 @@ def test_hardened_hono_app_is_silent(tmp_path):
 
     result = scan_fixture("hono-hardened", tmp_path)
     assert [(f.code, f.path, f.line) for f in result.findings if f.severity >= Severity.LOW] == []
+
+
+def test_methods_called_through_self_and_this(tmp_path):
+    files = {
+        "py/wrangler.toml": 'name = "p"\nmain = "src/entry.py"\n\n[[durable_objects.bindings]]\nname = "ROOMS"\n'
+        'class_name = "Room"\n',
+        "py/src/entry.py": (
+            "from workers import WorkerEntrypoint\n"
+            "\n"
+            "\n"
+            "class Default(WorkerEntrypoint):\n"
+            "    def room_for(self, name, marker):\n"
+            "        return self.env.ROOMS.get(self.env.ROOMS.idFromName(name))\n"
+            "\n"
+            "    async def fetch(self, request):\n"
+            '        stub = self.room_for(request.headers.get("x-room"), "fixed")\n'
+            '        other = self.room_for("lobby", request.headers.get("x-room"))\n'
+            "        return await stub.fetch(request)\n"
+        ),
+        "js/wrangler.toml": 'name = "j"\nmain = "src/index.js"\n\n[[durable_objects.bindings]]\nname = "ROOMS"\n'
+        'class_name = "Room"\n',
+        "js/src/index.js": (
+            'import { WorkerEntrypoint } from "cloudflare:workers";\n'
+            "\n"
+            "export default class extends WorkerEntrypoint {\n"
+            "  roomFor(name, marker) {\n"
+            "    return this.env.ROOMS.get(this.env.ROOMS.idFromName(name));\n"
+            "  }\n"
+            "  async fetch(request) {\n"
+            '    this.roomFor("lobby", request.headers.get("x-room"));\n'
+            '    return this.roomFor(new URL(request.url).searchParams.get("room"), 1).fetch(request);\n'
+            "  }\n"
+            "}\n"
+        ),
+    }
+    result = run_scan(make_repo(tmp_path / "m", files))
+    assert mine(result) == [("ISO001", "js/src/index.js", 5), ("ISO001", "py/src/entry.py", 6)]

@@ -94,7 +94,12 @@ EMPTY: frozenset = frozenset()
 
 
 def data(v: Iterable[Label]) -> frozenset:
-    return frozenset(lab for lab in v if lab.kind in DATA_KINDS)
+    if not v:
+        return EMPTY
+    for lab in v:
+        if lab.kind not in DATA_KINDS:
+            return frozenset(lab for lab in v if lab.kind in DATA_KINDS)
+    return v if isinstance(v, frozenset) else frozenset(v)
 
 
 def has(v: Iterable[Label], kind: str) -> bool:
@@ -383,6 +388,8 @@ class Engine:
                 continue
             role = self.param_role(p, i, func)
             value = frozenset({Label(role, "", ctx.path, p.line)}) if role else EMPTY
+            if role == "this" and this:
+                value = this  # Python `self`: the class, so that `self.method(...)` resolves
             if p.default is not None:
                 value |= data(self.expr(p.default, frame))
             self.bind(p.target, value, frame, declare=True)
@@ -441,14 +448,24 @@ class Engine:
         self.active.add(id(func))
         self.depth += 1
         inner = Frame({}, closure, ctx, func=func, this=closure.this if closure else EMPTY)
-        for i, p in enumerate(func.params):
+        params = func.params
+        first = params[0].target if params else None
+        if (
+            ctx.family == "python"
+            and func.kind == "method"
+            and isinstance(first, ir.Name)
+            and first.id in ("self", "cls")
+        ):
+            self.bind(
+                first, inner.this, inner, declare=True
+            )  # a bound method: `self` is not in the arguments
+            params = params[1:]
+        for i, p in enumerate(params):
             if isinstance(p.target, ir.Spread):
                 v = frozenset().union(*args[i:]) if i < len(args) else EMPTY
                 self.bind(p.target.value, v, inner, declare=True)
                 continue
             v = args[i] if i < len(args) else EMPTY
-            if i == 0 and isinstance(p.target, ir.Name) and p.target.id == "self" and ctx.family == "python":
-                v = inner.this
             if not v and p.default is not None:
                 v = self.expr(p.default, inner)
             self.bind(p.target, v, inner, declare=True)
@@ -1029,7 +1046,7 @@ class Engine:
                                             ref=(
                                                 m,
                                                 frame.ctx,
-                                                Frame({}, None, frame.ctx, this=frozenset({lab})),
+                                                Frame({}, frame.ctx.frame, frame.ctx, this=frozenset({lab})),
                                             ),
                                         )
                                     }

@@ -61,12 +61,26 @@ def secret_logged(project: Project) -> Iterator[Hit]:
             continue
         labels: list[Label] = []
         whole_env: list[Label] = []
+        all_headers: list[Label] = []
         for v in [*ev.args, *ev.kwargs.values()]:
             for lab in v:
                 if lab.kind == "secret" or (with_request and _request_credential(lab)):
                     labels.append(lab)
                 elif lab.kind == "env" and ev.ctx.family == "javascript":
                     whole_env.append(lab)
+                elif lab.kind == "headers" and with_request:
+                    all_headers.append(lab)
+        if not labels and all_headers and not whole_env:
+            hits.add(
+                ev.path,
+                ev.node.line,
+                f"all request headers, `Authorization` and `Cookie` included, reach {sink} "
+                f"({path_of(all_headers[0], ev.path, ev.node.line)})",
+                column=ev.node.col,
+                key="SEC006",
+                confidence=Confidence.MEDIUM,
+            )
+            continue
         if not labels and whole_env:
             hits.add(
                 ev.path,
