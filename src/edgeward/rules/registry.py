@@ -132,16 +132,21 @@ def rule(
     return deco
 
 
-_PARTS: list[tuple[str, Callable[..., Iterable[Hit]]]] = []
+_PARTS: list[tuple[str, Callable[..., Iterable[Hit]], bool]] = []
+PENDING_PARTS: dict[str, list[Callable[..., Iterable[Hit]]]] = {}
 
 
-def part(code: str) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
+def part(
+    code: str, *, optional: bool = False
+) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register another implementation of a rule whose metadata and documentation are given by `@rule`
-    elsewhere (e.g. the Rust part of a rule first written for JavaScript). Attached by `load_all()`."""
+    elsewhere (e.g. the Rust part of a rule first written for JavaScript). Attached by `load_all()`.
+    `optional=True`: when no `@rule` registers the code (yet), the part is kept in `PENDING_PARTS`
+    instead of failing, and attaches as soon as the owning rule exists."""
     _catalog_entry(code)
 
     def deco(func: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
-        _PARTS.append((code, func))
+        _PARTS.append((code, func, optional))
         return func
 
     return deco
@@ -152,7 +157,11 @@ def load_all() -> dict[str, Rule]:
     from edgeward.rules import MODULES  # noqa: F401  (import side effect)
 
     while _PARTS:
-        code, func = _PARTS.pop(0)
+        code, func, optional = _PARTS.pop(0)
+        if code not in REGISTRY and optional:
+            if func not in PENDING_PARTS.setdefault(code, []):
+                PENDING_PARTS[code].append(func)
+            continue
         if code not in REGISTRY:
             raise ValueError(
                 f"{code}: a part is registered ({func.__module__}.{func.__name__}) but no @rule "

@@ -1,0 +1,79 @@
+"""Tree-sitter plumbing shared by the Rust and Go front ends: one parser per language, bounded input,
+byte offsets mapped to 1-based lines, and small node helpers."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from functools import cache
+
+from tree_sitter import Language, Node, Parser
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024  # larger sources are skipped with a note (generated code)
+
+
+@cache
+def language(name: str) -> Language:
+    if name == "rust":
+        import tree_sitter_rust
+
+        return Language(tree_sitter_rust.language())
+    if name == "go":
+        import tree_sitter_go
+
+        return Language(tree_sitter_go.language())
+    raise ValueError(f"no tree-sitter grammar for {name!r}")
+
+
+@cache
+def parser(name: str) -> Parser:
+    return Parser(language(name))
+
+
+class LineIndex:
+    """Byte offset -> (1-based line, 1-based column in bytes)."""
+
+    def __init__(self, data: bytes):
+        self.starts = [0]
+        find = data.find
+        i = find(b"\n")
+        while i >= 0:
+            self.starts.append(i + 1)
+            i = find(b"\n", i + 1)
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def col(self, offset: int) -> int:
+        ln = self.line(offset)
+        return offset - self.starts[ln - 1] + 1
+
+
+def text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node below `node` (pre-order), without recursion."""
+    cursor = node.walk()
+    depth = 0
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while True:
+            if depth == 0:
+                return
+            if cursor.goto_next_sibling():
+                break
+            cursor.goto_parent()
+            depth -= 1
+
+
+def named_children(node: Node | None) -> list[Node]:
+    if node is None:
+        return []
+    return [c for c in node.named_children if c.type not in ("line_comment", "block_comment", "comment")]
