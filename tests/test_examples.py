@@ -41,8 +41,8 @@ def test_vulnerable_gateway_configuration_findings():
     )
     assert got == [
         ("ISO005", "worker/wrangler.toml", 35),
-        ("OBS001", "fastly-app/fastly.toml", 25),
         ("OBS001", "worker/wrangler.toml", 1),
+        ("OBS007", "worker/wrangler.toml", 24),
         ("PLT001", "worker/wrangler.toml", 4),
         ("PLT001", "worker/wrangler.toml", 28),
         ("PLT004", "worker/package.json", 6),
