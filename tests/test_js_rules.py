@@ -231,3 +231,12 @@ def test_methods_called_through_self_and_this(tmp_path):
     }
     result = run_scan(make_repo(tmp_path / "m", files))
     assert mine(result) == [("ISO001", "js/src/index.js", 5), ("ISO001", "py/src/entry.py", 6)]
+
+
+def test_json_carries_the_flow(tmp_path):
+    result = scan_fixture("secrets", tmp_path)
+    f = next(f for f in result.findings if f.code == "SEC006" and f.path == "src/audit.ts" and f.line == 3)
+    assert f.to_dict()["flow"] == [
+        {"path": "src/index.ts", "line": 19, "step": "source", "what": "secret `env.API_KEY`"},
+        {"path": "src/audit.ts", "line": 3, "step": "sink", "what": "a log call"},
+    ]
