@@ -93,6 +93,7 @@ EXPECTED = {
         ("OBS004", "src/index.ts", 12),  # nothing logged
         ("OBS004", "src/index.ts", 15),  # free text
         ("OBS004", "src/index.ts", 19),  # no correlation id
+        ("OBS004", "src/index.ts", 32),  # the only log is in a nested function that is never called
         ("OBS006", "src/index.ts", 18),  # elapsed time as timestamp
         # near misses: 21 (helper logs a full event), 24 (structured, correlated, wall clock)
     ],
