@@ -241,3 +241,29 @@ def test_json_carries_the_flow(tmp_path):
         {"path": "src/index.ts", "line": 19, "step": "source", "what": "secret `env.API_KEY`"},
         {"path": "src/audit.ts", "line": 3, "step": "sink", "what": "a log call"},
     ]
+
+
+def test_rate_limit_on_ip_while_identity_known_is_low(tmp_path):
+    files = {
+        "wrangler.toml": 'name = "r"\nmain = "src/index.ts"\n\n[[ratelimits]]\nname = "LIMITER"\nnamespace_id = "1"\n'
+        "simple = { limit = 10, period = 60 }\n",
+        "src/index.ts": (
+            'import { jwtVerify } from "jose";\n'
+            "\n"
+            "export default {\n"
+            "  async fetch(request: Request, env: Env): Promise<Response> {\n"
+            '    const token = request.headers.get("authorization") ?? "";\n'
+            "    const key = new TextEncoder().encode(env.JWT_SECRET);\n"
+            '    const opts = { issuer: "i", audience: "a", algorithms: ["HS256"], requiredClaims: ["exp"] };\n'
+            "    const { payload } = await jwtVerify(token, key, opts);\n"
+            '    const ip = request.headers.get("cf-connecting-ip") ?? "";\n'
+            "    await env.LIMITER.limit({ key: ip });\n"
+            "    await env.LIMITER.limit({ key: `user:${payload.sub}` });\n"
+            "    return new Response(String(payload.sub));\n"
+            "  },\n"
+            "};\n"
+        ),
+    }
+    result = run_scan(make_repo(tmp_path / "rl", files))
+    got = [(f.code, f.line, str(f.severity)) for f in result.findings if f.code in MINE]
+    assert got == [("REQ005", 10, "low")]
