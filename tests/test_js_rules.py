@@ -93,6 +93,7 @@ EXPECTED = {
         ("OBS004", "src/index.ts", 12),  # nothing logged
         ("OBS004", "src/index.ts", 15),  # free text
         ("OBS004", "src/index.ts", 19),  # no correlation id
+        ("OBS004", "src/index.ts", 32),  # the only log is in a nested function that is never called
         ("OBS006", "src/index.ts", 18),  # elapsed time as timestamp
         # near misses: 21 (helper logs a full event), 24 (structured, correlated, wall clock)
     ],
@@ -231,3 +232,38 @@ def test_methods_called_through_self_and_this(tmp_path):
     }
     result = run_scan(make_repo(tmp_path / "m", files))
     assert mine(result) == [("ISO001", "js/src/index.js", 5), ("ISO001", "py/src/entry.py", 6)]
+
+
+def test_json_carries_the_flow(tmp_path):
+    result = scan_fixture("secrets", tmp_path)
+    f = next(f for f in result.findings if f.code == "SEC006" and f.path == "src/audit.ts" and f.line == 3)
+    assert f.to_dict()["flow"] == [
+        {"path": "src/index.ts", "line": 19, "step": "source", "what": "secret `env.API_KEY`"},
+        {"path": "src/audit.ts", "line": 3, "step": "sink", "what": "a log call"},
+    ]
+
+
+def test_rate_limit_on_ip_while_identity_known_is_low(tmp_path):
+    files = {
+        "wrangler.toml": 'name = "r"\nmain = "src/index.ts"\n\n[[ratelimits]]\nname = "LIMITER"\nnamespace_id = "1"\n'
+        "simple = { limit = 10, period = 60 }\n",
+        "src/index.ts": (
+            'import { jwtVerify } from "jose";\n'
+            "\n"
+            "export default {\n"
+            "  async fetch(request: Request, env: Env): Promise<Response> {\n"
+            '    const token = request.headers.get("authorization") ?? "";\n'
+            "    const key = new TextEncoder().encode(env.JWT_SECRET);\n"
+            '    const opts = { issuer: "i", audience: "a", algorithms: ["HS256"], requiredClaims: ["exp"] };\n'
+            "    const { payload } = await jwtVerify(token, key, opts);\n"
+            '    const ip = request.headers.get("cf-connecting-ip") ?? "";\n'
+            "    await env.LIMITER.limit({ key: ip });\n"
+            "    await env.LIMITER.limit({ key: `user:${payload.sub}` });\n"
+            "    return new Response(String(payload.sub));\n"
+            "  },\n"
+            "};\n"
+        ),
+    }
+    result = run_scan(make_repo(tmp_path / "rl", files))
+    got = [(f.code, f.line, str(f.severity)) for f in result.findings if f.code in MINE]
+    assert got == [("REQ005", 10, "low")]

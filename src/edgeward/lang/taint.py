@@ -1160,8 +1160,8 @@ class Engine:
                 return _cap(out)
             if base == "Request":
                 out = frozenset(lab for lab in a0 if lab.kind in DATA_KINDS)
-                if any(lab.kind == "request" for a in args for lab in a):
-                    out |= {Label("request", "copy", ctx.path, line)}
+                if any(lab.kind in CARRIED for a in args for lab in a):
+                    out |= {Label("request", "copy", ctx.path, line)}  # keeps the caller's credential headers
                 return _cap(out)
             if base == "Headers":
                 if any(lab.kind in ("headers", "request") for lab in a0):

@@ -52,6 +52,16 @@ def path_of(lab: Label, sink_path: str, sink_line: int) -> str:
     return f"{src} -> {dst}"
 
 
+def flow(lab: Label, sink_path: str, sink_line: int, sink: str) -> dict:
+    """`extra` for a finding: the source and the sink, machine-readable (`flow` in JSON output)."""
+    return {
+        "flow": [
+            {"path": lab.path, "line": lab.line, "step": "source", "what": lab.describe()},
+            {"path": sink_path, "line": sink_line, "step": "sink", "what": sink},
+        ]
+    }
+
+
 class Hits:
     """Collects hits, one per (path, line, key): the same sink reached in several call contexts is one finding."""
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from edgeward.findings import Confidence, Hit, Severity
 from edgeward.lang import ir
 from edgeward.lang.taint import Label, of
-from edgeward.rules._lang import Hits, flows, path_of
+from edgeward.rules._lang import Hits, flow, flows, path_of
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 
@@ -58,6 +58,7 @@ def do_name_from_request(project: Project) -> Iterator[Hit]:
             "verified identity",
             column=ev.node.col,
             key="ISO001",
+            extra=flow(lab, ev.path, ev.node.line, f"{ev.method} argument"),
         )
     yield from hits
 
@@ -158,6 +159,7 @@ def store_key_from_request(project: Project) -> Iterator[Hit]:
             "prefix",
             column=ev.node.col,
             key="ISO003",
+            extra=flow(lab, ev.path, ev.node.line, f"{store} key"),
         )
     yield from hits
 

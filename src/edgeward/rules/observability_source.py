@@ -78,9 +78,12 @@ class _Collector:
         out: list[ir.Call] = []
         if node is None:
             return out
-        for n in ir.walk(node):
+        stack = [node]
+        while stack:
+            n = stack.pop()
             if isinstance(n, ir.Func) and n is not node:
-                continue
+                continue  # a nested function's logs belong to its own paths
+            stack.extend(ir.children(n))
             if isinstance(n, ir.Call):
                 if _is_log(n):
                     out.append(n)
@@ -88,6 +91,7 @@ class _Collector:
                     f = self.local_funcs[n.callee.id]
                     for s in f.body:
                         out.extend(self.logs_in(s, depth + 1))
+        out.sort(key=lambda c: (c.line, c.col))
         return out
 
     def denial_of(self, value: ir.Node | None) -> int | None:

@@ -9,7 +9,7 @@ from edgeward.findings import Confidence, Hit, Severity
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import CallEvent, Label, of
-from edgeward.rules._lang import Hits, flows, lib_version, path_of
+from edgeward.rules._lang import Hits, flow, flows, lib_version, path_of
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 from edgeward.workspace.units import units
@@ -82,6 +82,7 @@ def rate_limit_key_spoofable(project: Project) -> Iterator[Hit]:
                 "rotating it bypasses the limit",
                 column=ev.node.col,
                 key="REQ005",
+                extra=flow(lab, ev.path, ev.node.line, "rate-limit key"),
             )
             continue
         ips = [lab for lab in labels if lab.kind == "ip"]
@@ -320,6 +321,7 @@ def ssrf_fetch(project: Project) -> Iterator[Hit]:
             f"outbound fetch to a URL from {lab.describe()} ({path_of(lab, ev.path, ev.node.line)})",
             column=ev.node.col,
             key="REQ009",
+            extra=flow(lab, ev.path, ev.node.line, "fetch URL"),
         )
     yield from hits
 
@@ -358,6 +360,7 @@ def sql_from_request(project: Project) -> Iterator[Hit]:
             "parameters",
             column=ev.node.col,
             key="REQ010",
+            extra=flow(lab, ev.path, ev.node.line, "SQL text"),
         )
     yield from hits
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from edgeward.findings import Confidence, Hit
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import Label
-from edgeward.rules._lang import Hits, error_sink, flows, is_log_call, path_of, response_sink
+from edgeward.rules._lang import Hits, error_sink, flow, flows, is_log_call, path_of, response_sink
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 
@@ -102,5 +102,6 @@ def secret_logged(project: Project) -> Iterator[Hit]:
             f"{what} reaches {sink} ({path_of(lab, ev.path, ev.node.line)})",
             column=ev.node.col,
             key="SEC006",
+            extra=flow(lab, ev.path, ev.node.line, sink),
         )
     yield from hits
