@@ -13,6 +13,7 @@ CONFIG_FILES = {
     "worker/package.json",
     "fastly-app/fastly.toml",
     "fastly-app/Cargo.toml",
+    "legacy-worker/wrangler.toml",
 }
 
 
@@ -39,24 +40,30 @@ def test_vulnerable_gateway_configuration_findings():
     got = sorted(
         (f.code, f.path, f.line) for f in result.findings if f.path in CONFIG_FILES and f.code in MINE
     )
-    assert got == [
-        ("ISO005", "worker/wrangler.toml", 35),
-        ("OBS001", "worker/wrangler.toml", 1),
-        ("OBS007", "worker/wrangler.toml", 24),
-        ("PLT001", "worker/wrangler.toml", 4),
-        ("PLT001", "worker/wrangler.toml", 28),
-        ("PLT004", "worker/package.json", 6),
-        ("SEC001", "worker/wrangler.toml", 11),
-        ("SEC002", "worker/.dev.vars", 1),
-        ("SEC002", "worker/.dev.vars", 2),
-        ("SEC007", "fastly-app/fastly.toml", 19),
-        ("SEC008", "fastly-app/fastly.toml", 23),
-        ("SUP001", "fastly-app/Cargo.toml", 1),
-        ("SUP001", "worker/package.json", 1),
-        ("SUP004", "fastly-app/Cargo.toml", 1),
-        ("SUP004", "fastly-app/Cargo.toml", 8),
-        ("SUP004", "worker/package.json", 14),
-    ]
+    assert got == sorted(
+        [
+            ("ISO005", "worker/wrangler.toml", 35),
+            ("OBS001", "legacy-worker/wrangler.toml", 2),
+            ("OBS001", "worker/wrangler.toml", 1),
+            ("OBS007", "worker/wrangler.toml", 24),
+            ("PLT001", "worker/wrangler.toml", 4),
+            ("PLT002", "legacy-worker/wrangler.toml", 5),
+            ("PLT003", "legacy-worker/wrangler.toml", 4),
+            ("PLT001", "worker/wrangler.toml", 28),
+            ("PLT004", "worker/package.json", 6),
+            ("SEC001", "worker/wrangler.toml", 11),
+            ("SEC002", "worker/.dev.vars", 1),
+            ("SEC002", "worker/.dev.vars", 2),
+            ("SEC003", "legacy-worker/wrangler.toml", 12),
+            ("SEC007", "fastly-app/fastly.toml", 19),
+            ("SEC008", "fastly-app/fastly.toml", 23),
+            ("SUP001", "fastly-app/Cargo.toml", 1),
+            ("SUP001", "worker/package.json", 1),
+            ("SUP004", "fastly-app/Cargo.toml", 1),
+            ("SUP004", "fastly-app/Cargo.toml", 8),
+            ("SUP004", "worker/package.json", 14),
+        ]
+    )
     rows = {row.item: row.status for row in result.checklist}
     assert rows[1] == "fail" and rows[7] == "fail" and rows[14] == "fail"
 
