@@ -25,7 +25,7 @@ def test_catalog_size_and_shape():
         assert d.keywords, f"{d.id}: no keywords"
         assert all(k == k.lower() for k in d.keywords), f"{d.id}: keywords are lowercase"
         assert d.positive and d.negative, f"{d.id}: needs positive and negative samples"
-        d.compiled  # compiles
+        assert d.compiled.pattern
 
 
 @pytest.mark.parametrize("det", DETECTORS, ids=IDS)

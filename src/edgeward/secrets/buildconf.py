@@ -135,7 +135,9 @@ def parse_defines(rel: str, text: str) -> list[BuildDefine]:
                     env = _ENV.search(value)
                     col = raw.find(name) + 1
                     out.append(
-                        BuildDefine(rel, base_line + k, name, _literal(value), env.group(1) if env else None, col)
+                        BuildDefine(
+                            rel, base_line + k, name, _literal(value), env.group(1) if env else None, col
+                        )
                     )
             depth += raw.count("{") + raw.count("(") + raw.count("[")
             depth -= raw.count("}") + raw.count(")") + raw.count("]")
@@ -169,7 +171,11 @@ def parse_flags(rel: str, text: str) -> list[BuildFlag]:
             for m in _LDX.finditer(line):
                 value = m.group(2).replace('\\"', "").replace("\\'", "")
                 env = _ENVREF.match(value)
-                out.append(BuildFlag(rel, i, m.start() + 1, "ldflags", m.group(1), value, env.group(1) if env else None))
+                out.append(
+                    BuildFlag(
+                        rel, i, m.start() + 1, "ldflags", m.group(1), value, env.group(1) if env else None
+                    )
+                )
         if "--define:" in line:
             for m in _DEFINE.finditer(line):
                 value = m.group(2)

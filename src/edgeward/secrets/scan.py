@@ -39,7 +39,17 @@ LOCKFILES = {
     "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "Cargo.lock",
     "go.sum", "poetry.lock", "uv.lock", "composer.lock", "Gemfile.lock", "requirements.lock", "Pipfile.lock",
 }  # fmt: skip
-ARTIFACT_DIRS = {"dist", "build", ".wrangler", "out", ".output", ".vercel", ".netlify", ".svelte-kit", ".next"}
+ARTIFACT_DIRS = {
+    "dist",
+    "build",
+    ".wrangler",
+    "out",
+    ".output",
+    ".vercel",
+    ".netlify",
+    ".svelte-kit",
+    ".next",
+}
 BUNDLE_EXT = {".js", ".mjs", ".cjs", ".html", ".htm", ".json", ".txt", ".css"}
 MAX_SOURCE = 10 * 1024 * 1024  # bigger "sources" are streamed like bundles
 MAX_ARTIFACT = 1024 * 1024 * 1024
@@ -213,7 +223,7 @@ def _scan_package(abspath: str, rel: str, size: int, known, notes: list[NoteT]) 
             text = content.decode("utf-8", errors="replace")
             if name.endswith(".map"):
                 try:
-                    for orig, src, body in sourcemap.sources(text, name):
+                    for _orig, src, body in sourcemap.sources(text, name):
                         for m in with_lines(body, sc.scan(body)):
                             where = f"entry `{name}`: `sourcesContent` of `{src[:120]}` line {m.line}"
                             out.append(Found("package", rel, 1, 1, m, where=where))
@@ -240,8 +250,8 @@ def _unquote(v: str) -> str:
 
 def known_secret_values(project) -> dict[str, str]:
     """Secret values the project itself defines (value -> where), to find them literally in artifacts."""
-    from edgeward.secrets.classifier import classify, looks_random
-    from edgeward.workspace.units import workers
+    from edgeward.secrets.classifier import classify
+    from edgeward.workspace.units import compute_apps, workers
 
     out: dict[str, str] = {}
 
@@ -252,9 +262,7 @@ def known_secret_values(project) -> dict[str, str]:
         if len(v) < 12 or len(v) > 4096 or v in out:
             return
         verdict = classify(name, v)
-        if verdict.example:
-            return
-        if verdict.is_secret or looks_random(v):
+        if verdict.is_secret and not verdict.example and " " not in v:
             out[v] = where
 
     for info in project.glob(".dev.vars*", ".env", ".env.*"):
@@ -273,11 +281,38 @@ def known_secret_values(project) -> dict[str, str]:
                 if isinstance(value, str):
                     where = f"the wrangler `define` `{name}` in `{unit.config_path}` line {env.line(hit[1] + (name,))}"
                     add(name.rsplit(".", 1)[-1], _unquote(value), where)
+    for app in compute_apps(project):
+        doc = app.doc
+        for base in (("local_server", "secret_stores"), ("setup", "secret_stores")):
+            stores = doc.get(base, {})
+            for sname, entries in stores.items() if isinstance(stores, dict) else ():
+                seq = entries if isinstance(entries, list) else [entries]
+                for i, entry in enumerate(seq):
+                    if isinstance(entry, dict) and isinstance(entry.get("data"), str):
+                        idx = (i,) if isinstance(entries, list) else ()
+                        line = doc.line(base + (sname,) + idx + ("data",))
+                        key = str(entry.get("key") or "secret")
+                        add(
+                            "secret",
+                            entry["data"],
+                            f"`{app.config_path}` line {line} (secret store `{sname}`, `{key}`)",
+                        )
+        for base in (("local_server", "config_stores"), ("local_server", "dictionaries")):
+            stores = doc.get(base, {})
+            for sname, store in stores.items() if isinstance(stores, dict) else ():
+                items = store.get("contents") if isinstance(store, dict) else None
+                for key, value in items.items() if isinstance(items, dict) else ():
+                    line = doc.line(base + (sname, "contents", key))
+                    add(key, value, f"`{app.config_path}` line {line} (config store `{sname}`, `{key}`)")
     from edgeward.secrets.buildconf import build_defines
 
     for d in build_defines(project):
         if d.literal is not None:
-            add(d.name.rsplit(".", 1)[-1], d.literal, f"the build `define` `{d.name}` in `{d.path}` line {d.line}")
+            add(
+                d.name.rsplit(".", 1)[-1],
+                d.literal,
+                f"the build `define` `{d.name}` in `{d.path}` line {d.line}",
+            )
     return out
 
 
@@ -323,13 +358,21 @@ def secret_scan(project) -> SecretScan:
     from_source: dict[str, str] = {}
     for f in sources:
         from_source.setdefault(f.match.secret, f"`{f.path}` line {f.line}")
+    from_map: dict[str, str] = {}
+    for f in artifacts:
+        if f.artifact:
+            from_map.setdefault(
+                f.match.secret, f"`{f.path}` line {f.line} (per the source map `{f.artifact}`)"
+            )
     for f in artifacts:
         secret = f.match.secret
         f.origin = f.match.origin or known.get(secret) or from_source.get(secret)
+        if f.origin is None and not f.artifact:
+            f.origin = from_map.get(secret)
         if f.artifact and f.path not in project.files:
             # the original source is not in the repository: report on the map itself
-            f.where = f"original `{f.path}` line {f.line}: {f.where}"
-            f.path, f.line, f.column = f.artifact, 1, 1
+            f.where = f"original `{f.path}` line {f.line}, in `sourcesContent`"
+            f.path, f.line, f.column, f.artifact = f.artifact, 1, 1, None
     return SecretScan(sources, artifacts, known)
 
 

@@ -77,7 +77,9 @@ def entries(f: BinaryIO, compressed_size: int, notes: list[str]) -> Iterator[tup
                 if not member.isreg():
                     continue
                 if member.size > MAX_ENTRY:
-                    notes.append(f"entry {name[:200]!r} is {member.size:,} bytes, over {MAX_ENTRY:,}; not read")
+                    notes.append(
+                        f"entry {name[:200]!r} is {member.size:,} bytes, over {MAX_ENTRY:,}; not read"
+                    )
                     continue
                 fh = tf.extractfile(member)
                 if fh is None:

@@ -25,7 +25,9 @@ def sources(text: str, map_rel: str) -> Iterator[tuple[str, str, str]]:
         raise ValueError("not a source map (top level is not an object)")
     maps = [data]
     if isinstance(data.get("sections"), list):  # index map
-        maps = [s.get("map") for s in data["sections"] if isinstance(s, dict) and isinstance(s.get("map"), dict)]
+        maps = [
+            s.get("map") for s in data["sections"] if isinstance(s, dict) and isinstance(s.get("map"), dict)
+        ]
     for m in maps:
         names = m.get("sources") or []
         contents = m.get("sourcesContent") or []
