@@ -128,3 +128,22 @@ def test_known_values_match_exactly():
     (m,) = sc.scan('var a="Zq3vT9xLp2Rk7Wm4Nc8Bf6Hy1Dg5Js0Qa"')
     assert m.origin == ".dev.vars line 1"
     assert not sc.scan('var a="zq3vt9xlp2rk7wm4nc8bf6hy1dg5js0qa"')
+
+
+def test_prefilter_engines_agree():
+    import os
+
+    from edgeward.secrets import detectors
+
+    if detectors.hyperscan is None:
+        return
+    sc = Scanner()
+    assert sc.engine == "hyperscan", getattr(sc, "hyperscan_error", "")
+    os.environ["EDGEWARD_PREFILTER"] = "aho-corasick"
+    try:
+        ac = Scanner()
+    finally:
+        del os.environ["EDGEWARD_PREFILTER"]
+    assert ac.engine == "aho-corasick"
+    text = "\n".join(s for d in DETECTORS for s in d.positive + d.negative)
+    assert [(m.detector.id, m.start) for m in sc.scan(text)] == [(m.detector.id, m.start) for m in ac.scan(text)]

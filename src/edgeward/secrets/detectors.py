@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
 import tomllib
 from collections import Counter
@@ -26,6 +27,11 @@ from functools import cache
 from importlib import resources
 
 import ahocorasick
+
+try:  # Hyperscan, when the platform has it, is the fast prefilter; Aho-Corasick is the portable one
+    import hyperscan
+except ImportError:  # pragma: no cover - depends on the platform
+    hyperscan = None
 
 SEP = r"""["'`]?\s*(?::=|=>|:|=|,)\s*["'`]?"""
 
@@ -49,6 +55,8 @@ class Detector:
     generic: bool = False  # needs context; not used by known_format()
     before: int = 64
     after: int = 512
+    anchored: bool = True  # the match starts at the keyword: tried only at keyword hits
+    prefilter: str | None = None  # Hyperscan regex replacing the keywords when Hyperscan is used
     positive: tuple[str, ...] = field(default_factory=tuple, repr=False)
     negative: tuple[str, ...] = field(default_factory=tuple, repr=False)
 
@@ -80,6 +88,8 @@ def _load() -> tuple[Detector, ...]:
                 generic=bool(d.get("generic", False)),
                 before=int(d.get("before", 64)),
                 after=int(d.get("after", 512)),
+                anchored=bool(d.get("anchored", True)),
+                prefilter=d.get("prefilter"),
                 positive=tuple(d.get("positive", ())),
                 negative=tuple(d.get("negative", ())),
             )
@@ -144,8 +154,8 @@ class Scanner:
     ) -> None:
         self.detectors = tuple(detectors)
         self.order = {d.id: i for i, d in enumerate(self.detectors)}
+        self._rx = [d.compiled for d in self.detectors]
         self.known = dict(known_values or {})
-        auto = ahocorasick.Automaton()
         table: dict[str, list[tuple[int, int]]] = {}  # keyword -> [(kind 0=detector/1=known, index)]
         for i, det in enumerate(self.detectors):
             for kw in det.keywords:
@@ -153,62 +163,124 @@ class Scanner:
         self._known_list = list(self.known)
         for i, value in enumerate(self._known_list):
             table.setdefault(value.lower(), []).append((1, i))
-        for kw, targets in table.items():
-            auto.add_word(kw, (len(kw), tuple(targets)))
+        self._keywords = list(table)
+        self._targets = [(len(kw), tuple(table[kw])) for kw in self._keywords]
         self._empty = not table
-        if table:
+        self.engine = "none"
+        self._hs = None
+        self.auto = None
+        if table and hyperscan is not None and os.environ.get("EDGEWARD_PREFILTER") != "aho-corasick":
+            self._hs = self._compile_hyperscan(table)
+            if self._hs is not None:
+                self.engine = "hyperscan"
+        if table and self._hs is None:
+            auto = ahocorasick.Automaton()
+            for k, kw in enumerate(self._keywords):
+                auto.add_word(kw, k)
             auto.make_automaton()
-        self.auto = auto
+            self.auto = auto
+            self.engine = "aho-corasick"
         self.max_window = max([d.before + d.after for d in self.detectors] + [256]) + max(
             [len(v) for v in self._known_list] + [0]
         )
+
+    def _compile_hyperscan(self, table: dict[str, list[tuple[int, int]]]):
+        """Literal keywords (caseless), except for detectors with a `prefilter` regex, which replaces them."""
+        exprs: list[bytes] = []
+        flags: list[int] = []
+        self._hs_targets: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+        with_prefilter = {i for i, d in enumerate(self.detectors) if d.prefilter}
+        for kw in self._keywords:
+            targets = tuple(t for t in table[kw] if not (t[0] == 0 and t[1] in with_prefilter))
+            if not targets:
+                continue
+            exprs.append(re.escape(kw.encode("latin-1", "replace").decode("latin-1")).encode("latin-1"))
+            flags.append(hyperscan.HS_FLAG_CASELESS)
+            self._hs_targets.append((len(kw), targets))
+        for i in sorted(with_prefilter):
+            exprs.append(self.detectors[i].prefilter.encode("latin-1", "replace"))
+            flags.append(hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SOM_LEFTMOST)
+            self._hs_targets.append((-1, ((0, i),)))
+        try:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
+        except Exception as exc:  # noqa: BLE001  (any compile problem: use the portable prefilter)
+            self.hyperscan_error = str(exc)
+            return None
+        return db
+
+    def _hits(self, text: str) -> list[tuple[int, int]]:
+        """(start, keyword index) of every keyword occurrence, case-insensitive, in order of start."""
+        if self._hs is not None:
+            out: list[tuple[int, int]] = []
+            lens = self._hs_targets
+
+            def on_match(kid: int, start: int, to: int, _flags: int, _ctx: object) -> None:
+                n = lens[kid][0]
+                out.append((start if n < 0 else to - n, kid))
+
+            # one byte per character, so offsets match the text (characters above U+00FF become '?')
+            self._hs.scan(text.encode("latin-1", "replace"), match_event_handler=on_match)
+            return sorted(set(out))
+        low = text.lower()
+        if len(low) != len(text):  # a few non-ASCII characters change length when lowered
+            low = text.translate(_ASCII_LOWER)
+        return [(end - self._targets[k][0] + 1, k) for end, k in self.auto.iter(low)]
 
     # ------------------------------------------------------------------------------------------ core
     def scan(self, text: str, *, final: bool = True) -> list[Match]:
         """Every match in `text`, in order of position, overlaps resolved by catalog order."""
         if self._empty or not text:
             return []
-        low = text.lower()
-        if len(low) != len(text):  # a few non-ASCII characters change length when lowered
-            low = text.translate(_ASCII_LOWER)
         windows: dict[int, list[list[int]]] = {}
         knowns: list[tuple[int, int]] = []
-        for end, (klen, targets) in self.auto.iter(low):
-            pos = end - klen + 1
-            for typ, idx in targets:
+        targets_of = self._targets
+        found: list[Match] = []
+        seen: set[tuple[int, int]] = set()
+        detectors = self.detectors
+        rxs = self._rx
+        if self._hs is not None:
+            targets_of = self._hs_targets
+        for pos, k in self._hits(text):
+            for typ, idx in targets_of[k][1]:
                 if typ == 1:
                     knowns.append((pos, idx))
                     continue
-                det = self.detectors[idx]
+                det = detectors[idx]
+                if det.anchored:
+                    m = rxs[idx].match(text, pos)
+                    if m is not None:
+                        self._take(det, idx, m, seen, found)
+                    continue
                 lo, hi = max(0, pos - det.before), pos + det.after
                 spans = windows.setdefault(idx, [])
                 if spans and lo <= spans[-1][1]:
                     spans[-1][1] = max(spans[-1][1], hi)
                 else:
                     spans.append([lo, hi])
-        found: list[Match] = []
-        seen: set[tuple[int, int]] = set()
         for idx, spans in windows.items():
-            det = self.detectors[idx]
+            det = detectors[idx]
             rx = det.compiled
             for lo, hi in spans:
                 for m in rx.finditer(text, lo, min(hi, len(text))):
-                    g = det.secret_group
-                    token = m.group(g)
-                    if token is None:
-                        continue
-                    key = (idx, m.start(g))
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    match = self._accept(det, m, token)
-                    if match is not None:
-                        found.append(match)
+                    self._take(det, idx, m, seen, found)
         for pos, idx in knowns:
             value = self._known_list[idx]
             if text.startswith(value, pos):
                 found.append(Match(KNOWN_VALUE, value, pos, pos + len(value), origin=self.known[value]))
         return self._resolve(found)
+
+    def _take(self, det: Detector, idx: int, m: re.Match[str], seen: set, found: list[Match]) -> None:
+        token = m.group(det.secret_group)
+        if token is None:
+            return
+        key = (idx, m.start(det.secret_group))
+        if key in seen:
+            return
+        seen.add(key)
+        match = self._accept(det, m, token)
+        if match is not None:
+            found.append(match)
 
     def _accept(self, det: Detector, m: re.Match[str], token: str) -> Match | None:
         g = det.secret_group
@@ -216,15 +288,16 @@ class Scanner:
         if det.entropy is not None and shannon_entropy(token) < det.entropy and not _is_example(det, token):
             return None
         if det.check == "assignment":
-            from edgeward.secrets.classifier import classify, is_secret_name
+            from edgeward.secrets.classifier import is_placeholder, is_secret_name, looks_random
 
-            name = m.group(1).rsplit(".", 1)[-1].strip("$")
-            if not is_secret_name(name):
+            a = m.start(1)
+            text = m.string
+            while a > 0 and a > m.start(1) - 80 and (text[a - 1].isalnum() or text[a - 1] in "_$.-"):
+                a -= 1
+            name = (text[a : m.start(1)] + m.group(1)).rsplit(".", 1)[-1].strip("$-")
+            if not is_secret_name(name) or is_placeholder(token) or "://" in token:
                 return None
-            v = classify(name, token)
-            if not v.is_secret or v.example:
-                return None
-            if v.confidence == "medium" and shannon_entropy(token) < 3.8:
+            if not looks_random(token):
                 return None
         elif det.check == "url-password":
             from edgeward.secrets.classifier import is_placeholder
@@ -251,12 +324,25 @@ class Scanner:
         def rank(m: Match) -> int:
             return -1 if m.detector is KNOWN_VALUE else self.order.get(m.detector.id, 10_000)
 
+        found.sort(key=lambda m: m.start)
         kept: list[Match] = []
-        for m in sorted(found, key=lambda m: (rank(m), m.start)):
-            if any(m.start < k.end and k.start < m.end for k in kept):
+        cluster: list[Match] = []
+        cluster_end = -1
+        for m in [*found, None]:
+            if m is not None and m.start < cluster_end:
+                cluster.append(m)
+                cluster_end = max(cluster_end, m.end)
                 continue
-            kept.append(m)
-        kept.sort(key=lambda m: m.start)
+            if len(cluster) == 1:
+                kept.append(cluster[0])
+            elif cluster:
+                chosen: list[Match] = []
+                for c in sorted(cluster, key=lambda c: (rank(c), c.start)):
+                    if not any(c.start < k.end and k.start < c.end for k in chosen):
+                        chosen.append(c)
+                kept.extend(sorted(chosen, key=lambda c: c.start))
+            if m is not None:
+                cluster, cluster_end = [m], m.end
         return kept
 
     # ------------------------------------------------------------------------------------------ streaming
