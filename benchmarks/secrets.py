@@ -94,7 +94,9 @@ def make_corpus(root: Path, mb: int, sources: int, seed: int = 7) -> list[tuple[
         p.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"import {{ {rnd.choice(IDENTS)} }} from './dep{i % 7}';"]
         for _ in range(rnd.randint(20, 80)):
-            lines.append(f"export function f{len(lines)}(x) {{ return x.{rnd.choice(IDENTS)}({rnd.randint(0, 9)}); }}")
+            lines.append(
+                f"export function f{len(lines)}(x) {{ return x.{rnd.choice(IDENTS)}({rnd.randint(0, 9)}); }}"
+            )
         if i % 10 == 0:
             at = rnd.randint(1, len(lines) - 1)
             lines.insert(at, f'const client = createClient("{_fake(KINDS[(i // 10) % len(KINDS)], rnd)}");')
@@ -113,7 +115,9 @@ def make_corpus(root: Path, mb: int, sources: int, seed: int = 7) -> list[tuple[
                 if (b + ln) % 2 == 0:
                     cut = rnd.randint(0, len(text))
                     cut = text.rfind(";", 0, cut) + 1
-                    text = text[:cut] + f'var k{ln}="{_fake(KINDS[(b + ln) % len(KINDS)], rnd)}";' + text[cut:]
+                    text = (
+                        text[:cut] + f'var k{ln}="{_fake(KINDS[(b + ln) % len(KINDS)], rnd)}";' + text[cut:]
+                    )
                     planted.append((rel, ln))
                 fh.write(text + "\n")
     # wasm modules: data segments with strings and noise, a secret in half of them
@@ -141,7 +145,9 @@ def run_edgeward(root: Path) -> tuple[float, set[tuple[str, int]]]:
     cmd = [sys.executable, "-m", "edgeward", "scan", str(root), "--select", "SEC004,SEC009", "-f", "json"]
     cmd += ["--fail-on", "never"]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")}
+    )
     dt = time.perf_counter() - t
     data = json.loads(proc.stdout)
     return dt, {(f["path"], f["line"]) for f in data["findings"]}
@@ -179,22 +185,29 @@ def run_secretlint(root: Path) -> tuple[float, set[tuple[str, int]]] | None:
     rc = root / ".secretlintrc.json"
     rc.write_text(json.dumps({"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}))
     env = {**os.environ, "NODE_PATH": str(CACHE / "sl" / "node_modules")}
+    out = root.parent / f"{root.name}-secretlint.json"
     t = time.perf_counter()
     proc = subprocess.run(
-        [exe, "**/*", "--format", "json", "--secretlintrc", str(rc)], cwd=root, capture_output=True, text=True, env=env
+        [exe, "**/*", "--format", "json", "--output", str(out), "--secretlintrc", str(rc)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     dt = time.perf_counter() - t
     rc.unlink()
     try:
-        data = json.loads(proc.stdout or "[]")
-    except ValueError:
-        print(f"secretlint output not JSON (exit {proc.returncode}): {proc.stderr[:300]}")
+        data = json.loads(out.read_text() or "[]")
+    except (OSError, ValueError):
+        print(f"secretlint gave no JSON report (exit {proc.returncode}): {proc.stderr[:300]}")
         return None
+    finally:
+        out.unlink(missing_ok=True)
     found = set()
     for entry in data:
         rel = os.path.relpath(entry.get("filePath", ""), root)
         for msg in entry.get("messages", []):
-            found.add((rel, msg.get("range", [0])[0] and msg.get("loc", {}).get("start", {}).get("line", 0) or msg.get("loc", {}).get("start", {}).get("line", 0)))
+            found.add((rel, msg.get("loc", {}).get("start", {}).get("line", 0)))
     return dt, found
 
 
@@ -235,7 +248,11 @@ def main() -> int:
         print(f"corpus: {size / 1e6:.1f} MB, {args.sources} source files, {len(planted)} planted secrets "
               f"(generated in {time.perf_counter() - t:.1f}s); {os.cpu_count()} CPUs")  # fmt: skip
         results = {}
-        for name, fn in (("edgeward", run_edgeward), ("detect-secrets", run_detect_secrets), ("secretlint", run_secretlint)):
+        for name, fn in (
+            ("edgeward", run_edgeward),
+            ("detect-secrets", run_detect_secrets),
+            ("secretlint", run_secretlint),
+        ):
             r = fn(root)
             if r is None:
                 print(f"{name:15s} not installed; skipped (python benchmarks/secrets.py --install)")
@@ -243,7 +260,9 @@ def main() -> int:
             dt, found = r
             recall = len(planted & found) / len(planted)
             results[name] = dt
-            print(f"{name:15s} {dt:7.2f}s  {size / 1e6 / dt:8.1f} MB/s  recall {recall:6.1%}  ({len(found)} reported)")
+            print(
+                f"{name:15s} {dt:7.2f}s  {size / 1e6 / dt:8.1f} MB/s  recall {recall:6.1%}  ({len(found)} reported)"
+            )
         if "edgeward" in results:
             for peer in ("detect-secrets", "secretlint"):
                 if peer in results:
