@@ -146,4 +146,6 @@ def test_prefilter_engines_agree():
         del os.environ["EDGEWARD_PREFILTER"]
     assert ac.engine == "aho-corasick"
     text = "\n".join(s for d in DETECTORS for s in d.positive + d.negative)
-    assert [(m.detector.id, m.start) for m in sc.scan(text)] == [(m.detector.id, m.start) for m in ac.scan(text)]
+    assert [(m.detector.id, m.start) for m in sc.scan(text)] == [
+        (m.detector.id, m.start) for m in ac.scan(text)
+    ]
