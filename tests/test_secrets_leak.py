@@ -8,10 +8,11 @@ import re
 import shutil
 from pathlib import Path
 
+from test_secrets_artifacts import _tar
+
 from conftest import make_repo, run_scan
 from edgeward.report import render
 from edgeward.secrets.artifacts.wasm import build_module
-from test_secrets_artifacts import _tar
 
 FIX = Path(__file__).parent / "fixtures" / "secrets"
 

@@ -228,7 +228,7 @@ class Scanner:
         return [(end - self._targets[k][0] + 1, k) for end, k in self.auto.iter(low)]
 
     # ------------------------------------------------------------------------------------------ core
-    def scan(self, text: str, *, final: bool = True) -> list[Match]:
+    def scan(self, text: str) -> list[Match]:
         """Every match in `text`, in order of position, overlaps resolved by catalog order."""
         if self._empty or not text:
             return []
