@@ -216,3 +216,28 @@ def test_parallel_scan_equals_serial(tmp_path, monkeypatch):
     monkeypatch.setattr(scan_mod, "PARALLEL_BYTES", 1)
     parallel = found(run_scan(root), "SEC004")
     assert serial == parallel and len(serial) == 18
+
+
+def test_streaming_keeps_memory_below_file_size(tmp_path):
+    import tracemalloc
+
+    from edgeward.secrets.artifacts.stream import CHUNK
+    from edgeward.secrets.scan import scan_job
+
+    big = tmp_path / "big.js"
+    with open(big, "wb") as fh:
+        for i in range(48):
+            fh.write(b"a.b(c,d);" * (1024 * 1024 // 9))
+            if i == 40:
+                fh.write(f'var k="{STRIPE}";'.encode())
+    size = big.stat().st_size
+    tracemalloc.start()
+    try:
+        found, notes = scan_job(("bundle", str(big), "big.js", ()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(f.line, f.match.kind) for f in found] == [(1, "Stripe secret key")]
+    # bounded by a few 4 MB chunks, whatever the size of the file
+    assert size > 10 * CHUNK
+    assert peak < 6 * CHUNK, f"peak {peak:,} bytes for a {size:,}-byte file"

@@ -382,9 +382,8 @@ class Scanner:
                 yield _with_pos(m, tail_abs + m.start, tail_abs + m.end, line_at_tail + k, col)
             if final:
                 break
-            consumed = text[:cut]
-            nl = consumed.count("\n")
-            col_at_tail = cut - consumed.rfind("\n") - 1 if nl else col_at_tail + cut
+            nl = text.count("\n", 0, cut)
+            col_at_tail = cut - text.rfind("\n", 0, cut) - 1 if nl else col_at_tail + cut
             line_at_tail += nl
             tail_abs += cut
             tail = text[cut:]
