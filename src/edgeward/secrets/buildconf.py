@@ -65,11 +65,16 @@ class BuildFlag:
     env: str | None  # the environment variable the value comes from, when it does
 
 
+_BUILD_CONFIG_RX = re.compile("|".join(fnmatch.translate(p) for p in BUILD_CONFIGS))
+_SCRIPT_NAME_RX = re.compile("|".join(fnmatch.translate(p) for p in SCRIPT_FILES))
+_SCRIPT_PATH_RX = re.compile("|".join(fnmatch.translate(p) for p in SCRIPT_PATTERNS))
+
+
 def _is_build_config(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
     if not name.endswith(JS_EXT):
         return False
-    if any(fnmatch.fnmatchcase(name, p) for p in BUILD_CONFIGS):
+    if _BUILD_CONFIG_RX.match(name):
         return True
     parts = rel.split("/")
     return "scripts" in parts[:-1] and ("build" in name or "bundle" in name or "esbuild" in name)
@@ -192,7 +197,9 @@ def parse_flags(rel: str, text: str) -> list[BuildFlag]:
 
 def _build_flags(p) -> list[BuildFlag]:
     out: list[BuildFlag] = []
-    for info in sorted(p.glob(*SCRIPT_FILES, *SCRIPT_PATTERNS), key=lambda i: i.path):
+    for rel, info in sorted(p.files.items()):
+        if not (_SCRIPT_NAME_RX.match(info.name) or _SCRIPT_PATH_RX.match(rel)):
+            continue
         if info.size > 2 * 1024 * 1024:
             continue
         text = p.text(info.path)

@@ -54,7 +54,7 @@ BUNDLE_EXT = {".js", ".mjs", ".cjs", ".html", ".htm", ".json", ".txt", ".css"}
 MAX_SOURCE = 10 * 1024 * 1024  # bigger "sources" are streamed like bundles
 MAX_ARTIFACT = 1024 * 1024 * 1024
 MAX_MAP = 64 * 1024 * 1024
-PARALLEL_BYTES = 24 * 1024 * 1024
+PARALLEL_BYTES = 64 * 1024 * 1024
 
 
 def file_role(rel: str, size: int) -> str | None:
@@ -324,9 +324,13 @@ def _run(jobs: list[Job], sizes: list[int]) -> list[tuple[list[Found], list[Note
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # biggest first
+        for known in {j[3] for j in jobs}:
+            _scanner(known)  # built once here, inherited by forked workers
+        _scanner((), False)
+        chunk = max(1, len(jobs) // (workers * 16))
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-                results = list(ex.map(scan_job, [jobs[i] for i in order], chunksize=1))
+                results = list(ex.map(scan_job, [jobs[i] for i in order], chunksize=chunk))
             out: list = [None] * len(jobs)
             for i, r in zip(order, results, strict=True):
                 out[i] = r
