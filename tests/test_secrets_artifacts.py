@@ -241,3 +241,23 @@ def test_streaming_keeps_memory_below_file_size(tmp_path):
     # bounded by a few 4 MB chunks, whatever the size of the file
     assert size > 10 * CHUNK
     assert peak < 6 * CHUNK, f"peak {peak:,} bytes for a {size:,}-byte file"
+
+
+def test_bundle_finding_names_the_original_line_through_mappings():
+    from edgeward.secrets.artifacts.sourcemap import original_positions
+
+    # generated line 1: col 0 -> src 0 line 0; col 10 -> src 1 line 4. line 2: col 2 -> src 1 line 6
+    smap = json.dumps(
+        {"version": 3, "sources": ["../src/a.ts", "../src/keys.ts"], "mappings": "AAAA,UCIA;EAEA"}
+    )
+    got = original_positions(smap, "dist/index.js.map", [(1, 5), (1, 30), (2, 3), (3, 1)])
+    assert got == {(1, 5): ("src/a.ts", 1), (1, 30): ("src/keys.ts", 5), (2, 3): ("src/keys.ts", 7)}
+
+
+def test_bundle_with_map_without_sources_content(tmp_path):
+    bundle = 'var a=1;var k="' + STRIPE + '";\n'
+    smap = {"version": 3, "sources": ["../src/keys.ts"], "mappings": "AAAA,QAEA"}
+    root = make_repo(tmp_path / "r", {"dist/index.js": bundle, "dist/index.js.map": json.dumps(smap)})
+    (f,) = _sec004(run_scan(root))
+    assert (f.path, f.line, f.column) == ("dist/index.js", 1, 16)
+    assert "original `src/keys.ts` line 3, per `dist/index.js.map`" in f.message

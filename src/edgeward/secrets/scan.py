@@ -145,6 +145,8 @@ def scan_job(job: Job) -> tuple[list[Found], list[NoteT]]:
             with open(abspath, "rb") as f:
                 for m in _scanner(known).scan_stream(text_chunks(f)):
                     out.append(Found(role, rel, m.line, m.column, m))
+            if out:
+                _map_back(abspath, rel, out)
         elif role == "map":
             out.extend(_scan_map(abspath, rel, size, known, notes))
         elif role == "wasm":
@@ -159,6 +161,22 @@ def scan_job(job: Job) -> tuple[list[Found], list[NoteT]]:
     except RecursionError:
         notes.append((rel, "parse-error", "nested too deeply"))
     return out, notes
+
+
+def _map_back(abspath: str, rel: str, found: list[Found]) -> None:
+    """Name the original file and line of bundle findings through the sibling `<bundle>.map`, if any."""
+    map_path = abspath + ".map"
+    try:
+        if not os.path.isfile(map_path) or os.path.getsize(map_path) > MAX_MAP // 4:
+            return
+        text = Path(map_path).read_bytes().decode("utf-8", errors="replace")
+        pos = sourcemap.original_positions(text, rel + ".map", [(f.line, f.column) for f in found])
+    except (OSError, ValueError, RecursionError):
+        return
+    for f in found:
+        hit = pos.get((f.line, f.column))
+        if hit:
+            f.where = f"original `{hit[0]}` line {hit[1]}, per `{rel}.map`"
 
 
 def _scan_map(abspath: str, rel: str, size: int, known, notes: list[NoteT]) -> list[Found]:
@@ -202,7 +220,14 @@ def _scan_wasm(data, rel: str, entry: str, known, notes: list[NoteT]) -> list[Fo
             for m in sc.scan_stream(bytes_chunks(data, region.start, region.end)):
                 off = region.start + m.start
                 out.append(
-                    Found("wasm", rel, 1, 1, m, where=f"{inside}{region.label} at byte offset {off:#x}")
+                    Found(
+                        "package" if entry else "wasm",
+                        rel,
+                        1,
+                        1,
+                        m,
+                        where=f"{inside}{region.label} at byte offset {off:#x}",
+                    )
                 )
     except wasm.WasmError as exc:
         notes.append((rel, "parse-error", f"{inside}wasm: {exc}; the rest of the module was not read"))
