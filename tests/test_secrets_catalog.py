@@ -149,3 +149,17 @@ def test_prefilter_engines_agree():
     assert [(m.detector.id, m.start) for m in sc.scan(text)] == [
         (m.detector.id, m.start) for m in ac.scan(text)
     ]
+
+
+def test_identifiers_are_not_key_material():
+    from edgeward.secrets.classifier import looks_random
+
+    for ident in (
+        "LOCAL_JWT_SIGNING_KEY",
+        "challengePassword",
+        "PrivateKeyUsagePeriod",
+        "session.cookie-name",
+    ):
+        assert not looks_random(ident), ident
+    for key in ("Zq3vT9xLp2Rk7Wm4Nc8Bf6Hy1Dg5Js0Qa", "q8Xv2LmN7pR4tK9wZ3bC6dF1gH5jS0aE"):
+        assert looks_random(key), key
