@@ -202,3 +202,38 @@ def test_sec003_build_define_value_found_in_bundle_with_provenance(tmp_path):
     (f,) = [f for f in result.findings if f.code == "SEC004"]
     assert (f.path, f.line, f.column) == ("dist/worker.js", 1, 8)
     assert "`esbuild.config.mjs` line 1" in f.message
+
+
+def test_sec009_leaves_fastly_stores_and_wrangler_define_to_their_rules(tmp_path):
+    root = make_repo(
+        tmp_path / "r",
+        {
+            "fastly.toml": """\
+                manifest_version = 3
+                name = "app"
+                language = "rust"
+
+                [local_server.config_stores.settings]
+                  format = "inline-toml"
+                  [local_server.config_stores.settings.contents]
+                    origin_api_token = "ghp_FAKEfake0123456789FAKEfake0123456789"
+
+                [[local_server.secret_stores.keys]]
+                  key = "signing"
+                  data = "sk_live_FAKEfake0123456789FAKEfake2222"
+                """,
+            "wrangler.toml": """\
+                name = "w"
+                main = "src/index.js"
+
+                [define]
+                STRIPE_KEY = "'sk_live_FAKEfake0123456789FAKEfake4444'"
+                """,
+            "src/index.js": "export default { fetch: () => new Response(STRIPE_KEY.length) };\n",
+        },
+    )
+    result = run_scan(root)
+    assert found(result, "SEC007") == [("SEC007", "fastly.toml", 8)]
+    assert found(result, "SEC008") == [("SEC008", "fastly.toml", 12)]
+    assert ("SEC003", "wrangler.toml", 5) in found(result, "SEC003")
+    assert not found(result, "SEC009")
