@@ -134,7 +134,8 @@ def scan_job(job: Job) -> tuple[list[Found], list[NoteT]]:
             notes.append((rel, "skipped", f"file is {size:,} bytes, over the {MAX_ARTIFACT:,}-byte limit"))
             return out, notes
         if role in ("source", "doc"):
-            raw = Path(abspath).read_bytes()
+            with open(abspath, "rb") as fh:
+                raw = fh.read()
             if b"\0" in raw[:8192]:
                 return out, notes
             text = raw.decode("utf-8", errors="replace")
@@ -290,7 +291,12 @@ def known_secret_values(project) -> dict[str, str]:
         if verdict.is_secret and not verdict.example and " " not in v:
             out[v] = where
 
-    for info in project.glob(".dev.vars*", ".env", ".env.*"):
+    local = [
+        i for i in project.files.values() if i.name.startswith((".dev.vars", ".env")) and i.name != ".envrc"
+    ]
+    for info in local:
+        if info.name.startswith(".env") and info.name not in (".env",) and not info.name.startswith(".env."):
+            continue
         for i, line in enumerate(project.lines(info.path), 1):
             if line.lstrip().startswith("#"):
                 continue
