@@ -261,3 +261,18 @@ def test_bundle_with_map_without_sources_content(tmp_path):
     (f,) = _sec004(run_scan(root))
     assert (f.path, f.line, f.column) == ("dist/index.js", 1, 16)
     assert "original `src/keys.ts` line 3, per `dist/index.js.map`" in f.message
+
+
+def test_webpack_style_source_names_resolve_from_the_project_root(tmp_path):
+    smap = {
+        "version": 3,
+        "sources": ["webpack://gateway/./src/keys.ts"],
+        "sourcesContent": [f"// k\nexport const K = '{GH}';\n"],
+        "mappings": "",
+    }
+    root = make_repo(
+        tmp_path / "r", {"src/keys.ts": "export const K = env.K;\n", "build/main.js.map": json.dumps(smap)}
+    )
+    (f,) = _sec004(run_scan(root))
+    assert (f.path, f.line) == ("src/keys.ts", 2)
+    assert f.extra["artifact"] == "build/main.js.map"

@@ -118,6 +118,7 @@ def test_sec005_ldflags_and_define_flags(tmp_path):
                 }
                 """,
             "Makefile": "build:\n\tgo build -ldflags \"-X 'main.clientSecret=Wc7nR2vQ9xL4pT8mK3sB6hF1jD5gFAKE'\" .\n",
+            "worker/wrangler.toml": 'name = "w"\n[build]\ncommand = "esbuild src/index.ts --bundle --define:SESSION_SECRET=$SESSION_SECRET"\n',
         },
     )
     result = run_scan(root)
@@ -126,6 +127,7 @@ def test_sec005_ldflags_and_define_flags(tmp_path):
         ("SEC005", "fastly.toml", 6),
         ("SEC005", "package.json", 4),
         ("SEC005", "package.json", 5),
+        ("SEC005", "worker/wrangler.toml", 3),
     ]
     text = " ".join(f.message + f.evidence for f in result.findings)
     assert "sk_live_FAKEfake0123456789FAKEfake2222" not in text

@@ -32,7 +32,19 @@ BUILD_CONFIGS = (
     "nuxt.config.*",
     "next.config.*",
 )
-SCRIPT_FILES = ("package.json", "fastly.toml", "Makefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile")
+SCRIPT_FILES = (
+    "package.json",
+    "fastly.toml",
+    "wrangler*.toml",
+    "wrangler*.json",
+    "wrangler*.jsonc",
+    "Makefile",
+    "*.mk",
+    "*.sh",
+    "*.bash",
+    "justfile",
+    "Justfile",
+)
 SCRIPT_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", "Taskfile.yml")
 JS_EXT = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 

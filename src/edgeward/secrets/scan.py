@@ -96,6 +96,7 @@ class Found:
     artifact: str | None = None  # the artifact holding it, when `path` is the original source
     line_text: str = field(default="", repr=False)  # source line (for redacted evidence)
     origin: str | None = None  # where the value was defined, when known
+    source_name: str = ""  # for source-map findings: the source as the map names it
 
 
 @dataclass
@@ -207,6 +208,7 @@ def _scan_map(abspath: str, rel: str, size: int, known, notes: list[NoteT]) -> l
                     where=f"`sourcesContent` of `{name[:120]}` line {m.line}",
                     artifact=rel,
                     line_text=_line_text(content, m.start),
+                    source_name=name,
                 )
             )
     return out
@@ -400,10 +402,18 @@ def secret_scan(project) -> SecretScan:
                 f.match.secret, f"`{f.path}` line {f.line} (per the source map `{f.artifact}`)"
             )
     for f in artifacts:
+        if f.artifact and f.path not in project.files:
+            # webpack-style names (`webpack://app/./src/x.ts`) are relative to the project, not the map
+            alt = posixpath.normpath(sourcemap.strip_scheme(f.source_name)) if f.source_name else ""
+            if alt in project.files:
+                f.path = alt
+    for f in artifacts:
         secret = f.match.secret
         f.origin = f.match.origin or known.get(secret) or from_source.get(secret)
-        if f.origin is None and not f.artifact:
+        if f.origin is None and not f.artifact and not f.where:
             f.origin = from_map.get(secret)
+        if f.artifact and f.origin == f"`{f.path}` line {f.line}":
+            f.origin = None  # the finding is at that very line
         if f.artifact and f.path not in project.files:
             # the original source is not in the repository: report on the map itself
             f.where = f"original `{f.path}` line {f.line}, in `sourcesContent`"

@@ -10,6 +10,11 @@ from collections.abc import Iterator
 _SCHEME = re.compile(r"^(?:webpack|file|vite|rollup|esbuild|ng)://+[^/]*/?|^/+")
 
 
+def strip_scheme(source: str) -> str:
+    """`webpack://app/./src/x.ts` -> `./src/x.ts`; `/abs/path` -> `abs/path`."""
+    return _SCHEME.sub("", source.replace("\\", "/"))
+
+
 def original_path(map_rel: str, source_root: str, source: str) -> str:
     """The project-relative path a map entry points at (may be outside the project: starts with '..')."""
     src = _SCHEME.sub("", source.replace("\\", "/"))
