@@ -163,6 +163,7 @@ def test_sec003_bundler_defines(tmp_path):
                     define: {
                       "process.env.STRIPE_SECRET_KEY": JSON.stringify(env.STRIPE_SECRET_KEY),
                       __APP_VERSION__: JSON.stringify("1.4.2"),
+                      __SENTRY_DSN__: JSON.stringify(env.SENTRY_DSN),
                       "process.env.NODE_ENV": '"production"',
                     },
                   };

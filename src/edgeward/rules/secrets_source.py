@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 
 from edgeward.findings import Confidence, Hit, Severity, redact
@@ -105,11 +106,16 @@ def hardcoded_credential(project: Project) -> Iterator[Hit]:
 
 # ------------------------------------------------------------------------------------------ SEC005 (scripts)
 
+# Values made to be shipped to clients: a browser Sentry DSN, a Turnstile/reCAPTCHA site key.
+_PUBLIC_BY_DESIGN = re.compile(r"(?i)(dsn$|site[_-]?key$|public|publishable)")
+
 
 def _flag_verdict(name: str, value: str, env: str | None) -> tuple[bool, str, str]:
     """(report?, what is compiled in, confidence) for one `-X` or `--define:` flag."""
     short = name.rsplit(".", 1)[-1]
     if env:
+        if _PUBLIC_BY_DESIGN.search(env) or _PUBLIC_BY_DESIGN.search(short):
+            return False, "", ""
         if is_secret_name(short) or is_secret_name(env):
             return True, f"the build environment's `{env}`", "high"
         return False, "", ""
@@ -165,7 +171,7 @@ def secret_in_build_define(project: Project) -> Iterator[Hit]:
     for d in build_defines(project):
         short = d.name.rsplit(".", 1)[-1]
         if d.env:
-            if not (is_secret_name(short) or is_secret_name(d.env)):
+            if not (is_secret_name(short) or is_secret_name(d.env)) or _PUBLIC_BY_DESIGN.search(d.env):
                 continue
             yield Hit(
                 d.path,
