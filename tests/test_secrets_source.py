@@ -20,6 +20,7 @@ def test_sec009_finds_literals_in_every_language(tmp_path):
     result = run_scan(_copy("leaky", tmp_path / "r"))
     got = found(result, "SEC009")
     assert got == [
+        ("SEC009", "certs/origin.pem", 1),
         ("SEC009", "main.go", 4),
         ("SEC009", "main.go", 5),
         ("SEC009", "src/index.js", 2),
@@ -240,3 +241,15 @@ def test_sec009_leaves_fastly_stores_and_wrangler_define_to_their_rules(tmp_path
     assert found(result, "SEC008") == [("SEC008", "fastly.toml", 12)]
     assert ("SEC003", "wrangler.toml", 5) in found(result, "SEC003")
     assert not found(result, "SEC009")
+
+
+def test_sec009_evidence_hides_every_piece_of_a_multiline_key(tmp_path):
+    body = "MIIEvFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake"
+    root = make_repo(
+        tmp_path / "r",
+        {"keys/a.txt.pem": f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"},
+    )
+    result = run_scan(root)
+    assert found(result, "SEC009") == [("SEC009", "keys/a.txt.pem", 1)]
+    for f in result.findings:
+        assert body[:12] not in f.evidence + f.message

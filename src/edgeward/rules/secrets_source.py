@@ -65,15 +65,15 @@ def hardcoded_credential(project: Project) -> Iterator[Hit]:
     """
     scan = project.fact(secret_scan)
     taken = claimed(project)
-    by_line: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    by_file: dict[str, list[tuple[str, str]]] = {}
     for f in scan.sources:
-        by_line.setdefault((f.path, f.line), []).append((f.match.secret, f.match.kind))
+        by_file.setdefault(f.path, []).append((f.match.secret, f.match.kind))
     for f in scan.sources:
         if (f.path, f.line) in taken:
             continue
         m = f.match
         kind = m.kind
-        evidence = redact_line(f.line_text, by_line[(f.path, f.line)])
+        evidence = redact_line(f.line_text, by_file[f.path])
         anchor = secret_anchor(m.detector.id, m.name or "", secret=m.secret)
         if m.example:
             yield Hit(

@@ -429,6 +429,10 @@ def redact_line(text: str, secrets: list[tuple[str, str]], limit: int = 160) -> 
     out = text
     for secret, kind in sorted(secrets, key=lambda s: -len(s[0])):
         out = out.replace(secret, redact(secret, kind))
+        # a secret that spans lines (a PEM block): hide each of its pieces on this line too
+        for piece in re.split(r"\r?\n|\\n", secret):
+            if len(piece) >= 8 and piece in out:
+                out = out.replace(piece, piece[:4] + "…")
     # anything else on the line that looks like key material (the rest of a one-line PEM block...)
     out = _RANDOM_RUN.sub(lambda m: m.group(0)[:4] + "…" if looks_random(m.group(0)) else m.group(0), out)
     out = out.strip()
