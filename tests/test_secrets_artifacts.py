@@ -239,8 +239,8 @@ def test_streaming_keeps_memory_below_file_size(tmp_path):
         tracemalloc.stop()
     assert [(f.line, f.match.kind) for f in found] == [(1, "Stripe secret key")]
     # bounded by a few 4 MB chunks, whatever the size of the file
-    assert size > 10 * CHUNK
-    assert peak < 6 * CHUNK, f"peak {peak:,} bytes for a {size:,}-byte file"
+    assert size > 11 * CHUNK
+    assert peak < 10 * CHUNK, f"peak {peak:,} bytes for a {size:,}-byte file"
 
 
 def test_bundle_finding_names_the_original_line_through_mappings():

@@ -130,13 +130,14 @@ def test_known_values_match_exactly():
     assert not sc.scan('var a="zq3vt9xlp2rk7wm4nc8bf6hy1dg5js0qa"')
 
 
-def test_prefilter_engines_agree():
+def test_prefilter_engines_agree(monkeypatch):
     import os
 
     from edgeward.secrets import detectors
 
     if detectors.hyperscan is None:
         return
+    monkeypatch.delenv("EDGEWARD_PREFILTER", raising=False)
     sc = Scanner()
     assert sc.engine == "hyperscan", getattr(sc, "hyperscan_error", "")
     os.environ["EDGEWARD_PREFILTER"] = "aho-corasick"
