@@ -84,6 +84,12 @@ def looks_random(value: str) -> bool:
         return False  # a UUID is an identifier, not a key, unless the name says so (medium via name)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", v) or re.fullmatch(r"[\d.]+", v):
         return False
+    if (
+        re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", v)
+        or re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)+", v)
+        or re.fullmatch(r"[a-z]{2,}(?:[A-Z][a-z]{2,})+|(?:[A-Z][a-z]{2,}){2,}", v)
+    ):
+        return False  # an identifier (`LOCAL_JWT_SIGNING_KEY`, `session.cookie-name`), not key material
     classes = sum(bool(re.search(p, v)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
     ent = shannon_entropy(v)
     if re.fullmatch(r"[0-9a-f]+", v) or re.fullmatch(r"[0-9A-F]+", v):

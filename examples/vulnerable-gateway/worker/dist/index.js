@@ -1,0 +1,2 @@
+var JWT_SIGNING_SECRET="Zq3vT9xLp2Rk7Wm4Nc8Bf6Hy1Dg5Js0Qa";var LEGACY={stripe:"sk_live_FAKEfake0123456789FAKEfake0000"};async function handle(e,t){const n=new URL(e.url),r=new URL(n.pathname+n.search,t.ORIGIN_URL),s=new Headers(e.headers);s.set("X-Api-Key",t.UPSTREAM_API_KEY);return fetch(r.toString(),{method:e.method,headers:s,body:e.body})}var index_default={fetch:handle};export{index_default as default};
+//# sourceMappingURL=index.js.map
