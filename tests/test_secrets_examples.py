@@ -22,10 +22,12 @@ def test_vulnerable_gateway_artifacts(tmp_path):
     result = _scan("vulnerable-gateway", tmp_path)
     got = sorted({(f.code, f.path, f.line) for f in result.findings if f.code in MINE})
     assert got == [
+        ("SEC003", "legacy-worker/wrangler.toml", 12),
         ("SEC003", "worker/build.mjs", 12),
         ("SEC004", "fastly-app/pkg/api-gateway-compute.tar.gz", 1),
         ("SEC004", "worker/dist/index.js", 1),
         ("SEC004", "worker/dist/index.js.map", 1),
+        ("SEC005", "fastly-app/src/tenant.rs", 7),
     ]
     msgs = " ".join(f.message for f in result.findings if f.code == "SEC004")
     assert "the secret value defined in `worker/.dev.vars` line 1 (`JWT_SIGNING_SECRET`)" in msgs

@@ -39,7 +39,7 @@ PLACEHOLDER = re.compile(
     r"x+|0+|1234.*|abc.*|foo|bar|baz|redacted|<.*>|\{\{.*\}\}|\$\{.*\}|\$[A-Z_][A-Z0-9_]*|%\(.*\)s|%[A-Z_]+%)$"
 )
 PLACEHOLDER_PART = re.compile(
-    r"(?i)(example|placeholder|changeme|replace[_-]?me|your[_-]|xxxx|dummy|fake|not[_-]?a[_-]?real|<[^>]*>|\$\{)"
+    r"(?i)(example|placeholder|changeme|replace[_-]?me|your[_-]|xxxx|dummy|not[_-]?a[_-]?real|<[^>]*>|\$\{)"
 )
 
 
