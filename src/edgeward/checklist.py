@@ -62,6 +62,68 @@ def _sources(project: Project) -> str | None:
     return f"source of {len(us)} app(s) analysed" if us else None
 
 
+@dataclass(frozen=True)
+class Absent:
+    """Evidence that the thing an item is about does not exist here (no Durable Objects, no KV...):
+    the item is then not applicable, with this note."""
+
+    note: str
+
+
+SOURCE_EXT = (".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx", ".jsx", ".py", ".rs", ".go")
+SKIP_PARTS = {"dist", "build", ".wrangler", "node_modules", "target", "pkg", "test", "tests", "__tests__"}
+
+
+def _source_files(project: Project, kinds: tuple[str, ...]) -> list[str]:
+    """Source files of the apps of these kinds (not tests, not build output, not over 1 MB)."""
+    dirs = {u.dir for u in _units(project) if u.kind in kinds}
+    out = []
+    for info in project.files.values():
+        if not info.name.endswith(SOURCE_EXT) or info.size > 1_000_000 or ".test." in info.name:
+            continue
+        if SKIP_PARTS.intersection(info.path.split("/")[:-1]):
+            continue
+        if any(not d or info.path.startswith(d + "/") for d in dirs):
+            out.append(info.path)
+    return sorted(out)
+
+
+def _first(project: Project, pattern: str, kinds: tuple[str, ...] = ("workers", "fastly")) -> str | None:
+    """`path:line` of the first source line matching `pattern`, or None."""
+    rx = re.compile(pattern)
+    for path in _source_files(project, kinds):
+        text = project.text(path) or ""
+        m = rx.search(text)
+        if m:
+            return f"{path}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
+
+
+def _seen(
+    what: str, pattern: str, kinds: tuple[str, ...] = ("workers", "fastly"), *, absent: str | None = None
+):
+    """Evidence function: pass when the source shows `what` (and the rules behind the item found nothing in
+    it); when it never appears, not applicable (`absent` given) or not verifiable (absent is None)."""
+
+    def evidence(project: Project) -> str | Absent | None:
+        where = _first(project, pattern, kinds)
+        if where:
+            return f"{what} analysed (first at {where})"
+        return Absent(absent) if absent else None
+
+    return evidence
+
+
+def _durable_objects(project: Project) -> str | Absent | None:
+    where = _first(
+        project, r"\b(idFromName|getByName|idFromString|id_from_name|id_from_string)\s*\(", ("workers",)
+    )
+    if where:
+        return f"Durable Object names derived in source analysed (first at {where})"
+    bound = any(env.own("durable_objects") for u in _units(project, "workers") for env in u.envs)
+    return None if bound else Absent("no Durable Object namespace is bound or addressed by name")
+
+
 def _runbook(project: Project) -> str | None:
     for info in project.files.values():
         if not re.search(r"\.(md|rst|txt|adoc)$", info.name, re.I) or info.size > 2_000_000:
@@ -177,14 +239,28 @@ ITEMS: dict[int, Item] = {
     4: Item(
         ("ISO001", "ISO002"),
         ("workers",),
-        _sources,
+        _durable_objects,
         "check that Durable Object names come from verified identity only",
     ),
-    5: Item(("ISO003",), ("fastly",), _sources, "check that Fastly KV keys are tenant-scoped and validated"),
+    5: Item(
+        ("ISO003",),
+        ("fastly",),
+        _seen(
+            "Fastly KV Store access",
+            r"\bKVStore\b|kvstore\.Open|\bKvStore\b",
+            ("fastly",),
+            absent="no Fastly KV Store is used",
+        ),
+        "check that Fastly KV keys are tenant-scoped and validated",
+    ),
     6: Item(
         ("REQ004",),
         ("workers", "fastly"),
-        _sources,
+        _seen(
+            "forwarding to an origin",
+            r"\bfetch\s*\((?![^)]*\)\s*[{:])|\.send(_async)?\s*\(|\.Send\s*\(",
+            absent="no request is forwarded to an origin",
+        ),
         "check that trusted headers are deleted from incoming requests; `edgeward probe` proves it live",
     ),
     7: Item(
@@ -209,19 +285,27 @@ ITEMS: dict[int, Item] = {
     11: Item(
         ("REQ001", "REQ002", "REQ003", "REQ015"),
         ("workers", "fastly"),
-        _sources,
+        _seen(
+            "JWT validation",
+            r"jwtVerify|jwt\.verify|\bverify\s*\(|\bjwk\s*\(|\bjwt\s*\(|Validation::new|"
+            r"VerificationOptions|jwt\.Parse|jwt_decode|jwt\.decode|\bdecode\s*\(",
+        ),
         "check that JWT validation checks issuer, audience and expiry; `edgeward probe` proves it live",
     ),
     12: Item(
         ("REQ012",),
         ("workers", "fastly"),
-        _sources,
+        _seen(
+            "identity forwarded to the origin",
+            r"(?i)[\"']x-(user|verified|internal|auth|account|tenant|client)[-\w]*[\"']",
+            absent="no identity header is forwarded to an origin",
+        ),
         "check that the origin accepts identity headers only from the edge (mTLS or signed headers)",
     ),
     13: Item(
         ("REQ005", "REQ007"),
         ("workers", "fastly"),
-        _sources,
+        _seen("rate limiting", r"(?i)rate.?limit|throttl|limiter"),
         "check that rate limits key on verified identity, IP as fallback only",
     ),
     14: Item(
@@ -233,7 +317,11 @@ ITEMS: dict[int, Item] = {
     15: Item(
         ("OBS004", "OBS006", "OBS007"),
         ("workers", "fastly"),
-        _sources,
+        _seen(
+            "denial paths (401/403/429)",
+            r"\b(401|403|429)\b|StatusCode::(UNAUTHORIZED|FORBIDDEN|TOO_MANY_REQUESTS)|"
+            r"Status(Unauthorized|Forbidden|TooManyRequests)",
+        ),
         "check that security events are one JSON object with a request correlation id",
     ),
     16: Item(
@@ -273,7 +361,10 @@ def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[C
         missing = [c for c in item.rules if not (REGISTRY.get(c) and REGISTRY[c].implemented)]
         not_run = [c for c in item.rules if c not in missing and c not in ran]
         evidence = item.evidence(project)
-        if missing:
+        if isinstance(evidence, Absent):
+            row.status = "not-applicable"
+            row.note = evidence.note
+        elif missing:
             row.note = f"rules not yet implemented: {', '.join(missing)}; {item.manual}"
         elif not_run:
             row.note = f"rules not selected in this run: {', '.join(not_run)}; {item.manual}"
