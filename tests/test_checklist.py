@@ -1,7 +1,6 @@
 """The checklist view: pass needs positive evidence, absent features are not applicable, and a finding fails."""
 
 from conftest import make_repo
-
 from edgeward.engine import scan
 
 WRANGLER = 'name = "w"\nmain = "src/index.js"\nworkers_dev = false\nlogpush = true\n'
