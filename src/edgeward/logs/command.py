@@ -226,9 +226,9 @@ class Logs:
             result.findings = kept
             result.stats["findings"] = len(kept)
         if args.write_baseline:
-            from edgeward.engine import write_baseline
+            from edgeward.cli import save_baseline
 
-            write_baseline(args.write_baseline, result.findings)
+            save_baseline(args.write_baseline, result.findings)
             if not args.quiet:
                 print(
                     f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",

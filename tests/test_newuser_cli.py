@@ -1,0 +1,212 @@
+"""What a new user hit when following the README: exit codes, messages and help texts, asserted exactly."""
+
+import json
+
+import pytest
+
+from conftest import REPO, make_repo, write_tree
+from edgeward.cli import UsageError, build_parser, main, save_baseline
+from edgeward.findings import Confidence, Finding, Severity
+from edgeward.report.text import render_text
+
+SECRET = "q8Xv2LmN7pR4tK9wZ3bC6dF1gH5jS0aE"
+WRANGLER = f'name = "w"\nworkers_dev = false\nlogpush = true\n\n[vars]\nAPI_TOKEN = "{SECRET}"\n'
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def proj(tmp_path):
+    return make_repo(tmp_path / "p", {"wrangler.toml": WRANGLER})
+
+
+# --fail-on ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "code"), [("NEVER", 0), ("Never", 0), ("HIGH", 1), ("Critical", 0)])
+def test_fail_on_any_letter_case(proj, capsys, value, code):
+    assert run(capsys, "scan", str(proj), "--fail-on", value)[0] == code
+
+
+@pytest.mark.parametrize("command", [["scan", "."], ["logs", "."], ["probe", "http://127.0.0.1:9/"]])
+def test_fail_on_unknown_names_never_too(capsys, command):
+    code, _, err = run(capsys, *command, "--fail-on", "bogus")
+    assert code == 2
+    assert err.splitlines()[-1].endswith(
+        "error: argument --fail-on: unknown severity 'bogus' "
+        "(expected one of: info, low, medium, high, critical, never)"
+    )
+
+
+def test_config_fail_on_never(proj, capsys):
+    write_tree(proj, {".edgeward.toml": 'fail-on = "never"\n'})
+    code, out, _ = run(capsys, "scan", str(proj))
+    assert code == 0 and "SEC001" in out
+    assert run(capsys, "scan", str(proj), "--fail-on", "high")[0] == 1
+
+
+def _help(command: str) -> str:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return " ".join(sub.choices[command].format_help().split())
+
+
+def test_fail_on_help_mentions_configuration_only_for_scan():
+    assert "(default: high, or fail-on from the configuration)" in _help("scan")
+    for command in ("probe", "logs"):
+        assert "or 'never' to always exit 0 (default: high)" in _help(command)
+        assert "configuration" not in _help(command)
+
+
+# configuration codes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            'severity = { FOO9 = "low" }\n',
+            "severity: unknown rule code 'FOO9': give a full code such as SEC001 (see `edgeward rules --all`)",
+        ),
+        (
+            'severity = { SEC = "low" }\n',
+            "severity: unknown rule code 'SEC': give a full code such as SEC001 (see `edgeward rules --all`)",
+        ),
+        (
+            'per-path-ignores = { "x/**" = ["ZZZ"] }\n',
+            "per-path-ignores: unknown rule code or area 'ZZZ' (see `edgeward rules --all`)",
+        ),
+        ('select = ["XYZ"]\n', "unknown rule code or area 'XYZ' (see `edgeward rules --all`)"),
+    ],
+)
+def test_unknown_codes_in_configuration_name_the_file(proj, capsys, toml, message):
+    write_tree(proj, {".edgeward.toml": toml})
+    code, _, err = run(capsys, "scan", str(proj))
+    assert code == 2
+    assert err == f"edgeward: error: {proj / '.edgeward.toml'}: {message}\n"
+
+
+def test_unknown_codes_on_the_command_line_name_the_option(proj, capsys):
+    code, _, err = run(capsys, "scan", str(proj), "--ignore", "SEC001,NOPE")
+    assert (code, err) == (
+        2,
+        "edgeward: error: --ignore: unknown rule code or area 'NOPE' (see `edgeward rules --all`)\n",
+    )
+
+
+def test_known_severity_override_still_applies(proj, capsys):
+    write_tree(proj, {".edgeward.toml": 'severity = { SEC001 = "low" }\n'})
+    code, out, _ = run(capsys, "scan", str(proj), "--format", "json")
+    assert code == 0
+    assert [(f["code"], f["severity"]) for f in json.loads(out)["findings"]] == [("SEC001", "low")]
+
+
+# baselines ------------------------------------------------------------------------------------------------
+
+
+def test_write_baseline_to_missing_directory_is_a_usage_error(proj, tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "dir" / "b.json"
+    code, _, err = run(capsys, "scan", str(proj), "--write-baseline", str(target))
+    assert code == 2
+    assert err == f"edgeward: error: {target}: cannot write baseline: No such file or directory\n"
+
+
+def test_save_baseline_is_shared_by_logs(tmp_path):
+    with pytest.raises(UsageError, match=r"b\.json: cannot write baseline: No such file or directory$"):
+        save_baseline(str(tmp_path / "missing" / "b.json"), [])
+
+
+# messages of the shipped example --------------------------------------------------------------------------
+
+
+def test_vulnerable_example_messages(capsys):
+    root = REPO / "examples" / "vulnerable-gateway"
+    _, out, _ = run(capsys, "scan", str(root), "--format", "json", "--select", "SEC006,PLT001")
+    got = sorted((f["code"], f["path"], f["line"], f["message"]) for f in json.loads(out)["findings"])
+    unset = (
+        "`workers_dev` is unset: only wrangler's deploy-time default keeps it off, and an earlier deploy or "
+        "the dashboard may have turned it on; `preview_urls` is unset and follows `workers_dev`"
+    )
+    assert got == [
+        (
+            "PLT001",
+            "worker/wrangler.toml",
+            4,
+            f"routed Worker (top level) may stay reachable outside the zone: {unset}",
+        ),
+        (
+            "PLT001",
+            "worker/wrangler.toml",
+            28,
+            f"routed Worker (env.staging) may stay reachable outside the zone: {unset}",
+        ),
+        (
+            "SEC006",
+            "fastly-app/src/auth.rs",
+            14,
+            "a Secret Store value (`plaintext()`) reaches a log call (line 12 -> line 14)",
+        ),
+        ("SEC006", "worker/src/auth.ts", 12, "secret `env.JWT_SIGNING_SECRET` reaches a log call (line 12)"),
+    ]
+
+
+def test_plt001_explicit_workers_dev_still_stays_reachable(tmp_path, capsys):
+    root = make_repo(
+        tmp_path / "r",
+        {"wrangler.toml": 'name = "w"\nlogpush = true\nworkers_dev = true\nroutes = ["api.example.com/*"]\n'},
+    )
+    _, out, _ = run(capsys, "scan", str(root), "--format", "json", "--select", "PLT001")
+    assert [(f["line"], f["message"]) for f in json.loads(out)["findings"]] == [
+        (3, "routed Worker (top level) stays reachable outside the zone: `workers_dev = true`")
+    ]
+
+
+def test_hardened_example_is_silent(capsys):
+    code, out, _ = run(
+        capsys, "scan", str(REPO / "examples" / "hardened-gateway"), "--fail-on", "info", "-f", "json"
+    )
+    assert code == 0 and json.loads(out)["findings"] == []
+
+
+# logs evidence --------------------------------------------------------------------------------------------
+
+
+def test_logs_evidence_without_timestamps_says_so(tmp_path, capsys):
+    write_tree(
+        tmp_path / "lg", {"app.log": '{"message": "auth failed for user 1"}\n{"message": "auth failed"}\n'}
+    )
+    _, out, _ = run(capsys, "logs", str(tmp_path / "lg"), "--format", "json")
+    got = [(f["code"], f["message"], f["evidence"]) for f in json.loads(out)["findings"]]
+    assert got == [
+        (
+            "LOG005",
+            "(unknown script): 2 of 2 security event(s) logged as free text, not one JSON object",
+            "the events carry no timestamp",
+        )
+    ]
+
+
+# text report ----------------------------------------------------------------------------------------------
+
+
+class _Result:
+    def __init__(self, findings):
+        self.findings, self.notes, self.checklist = findings, [], []
+        self.stats = {}
+
+
+def _finding(path: str) -> Finding:
+    return Finding(
+        "PRB001", "missing-token-accepted", "probe", Severity.CRITICAL, Confidence.HIGH, path, 1, 1, 1,
+        "a request without any credentials reached the origin", "GET x -> 200", "f" * 20, [11],
+    )  # fmt: skip
+
+
+def test_text_report_shows_no_line_for_urls():
+    lines = render_text(_Result([_finding("http://127.0.0.1:8701/api/me")])).splitlines()
+    assert lines[1] == "            critical PRB001 missing-token-accepted  [high confidence]"
+    lines = render_text(_Result([_finding("worker/src/index.ts")])).splitlines()
+    assert lines[1] == "      1:1   critical PRB001 missing-token-accepted  [high confidence]"
