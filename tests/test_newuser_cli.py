@@ -210,3 +210,49 @@ def test_text_report_shows_no_line_for_urls():
     assert lines[1] == "            critical PRB001 missing-token-accepted  [high confidence]"
     lines = render_text(_Result([_finding("worker/src/index.ts")])).splitlines()
     assert lines[1] == "      1:1   critical PRB001 missing-token-accepted  [high confidence]"
+
+
+def test_ci_messages_name_every_deploy_token(capsys):
+    root = REPO / "examples" / "vulnerable-gateway"
+    _, out, _ = run(capsys, "scan", str(root), "--format", "json", "--select", "SUP002,SUP005")
+    got = [(f["code"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    both = "`CLOUDFLARE_API_TOKEN` and `FASTLY_API_TOKEN`"
+    assert got == [
+        (
+            "SUP005",
+            14,
+            f"`actions/checkout@v4` is pinned to `v4`, not a commit SHA, in a workflow that holds {both}",
+        ),
+        (
+            "SUP005",
+            15,
+            f"`actions/setup-node@v4` is pinned to `v4`, not a commit SHA, in a workflow that holds {both}",
+        ),
+        (
+            "SUP002",
+            18,
+            "`npm install` resolves ranges afresh and rewrites package-lock.json; use `npm ci`; the job exposes "
+            "`CLOUDFLARE_API_TOKEN` (line 6) and `FASTLY_API_TOKEN` (line 11) to every step, so install scripts "
+            "of the resolved packages can read these deploy tokens",
+        ),
+        (
+            "SUP005",
+            25,
+            f"`fastly/compute-actions/setup@v11` is pinned to `v11`, not a commit SHA, in a workflow that holds {both}",
+        ),
+        (
+            "SUP005",
+            29,
+            f"`actions/upload-artifact@v4` is pinned to `v4`, not a commit SHA, in a workflow that holds {both}",
+        ),
+        ("SUP002", 8, "`cargo build` without `--locked` may resolve new crate versions"),
+    ]
+
+
+def test_plot_error_names_both_formats(tmp_path, capsys):
+    write_tree(tmp_path / "lg", {"app.log": '{"message": "auth failed"}\n'})
+    code, _, err = run(capsys, "logs", str(tmp_path / "lg"), "--plot", str(tmp_path / "t.png"))
+    assert code == 2
+    assert err == (
+        f"edgeward: error: --plot: {tmp_path / 't.png'}: --plot writes HTML or SVG (use a .html or .svg file name)\n"
+    )
