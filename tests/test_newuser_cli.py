@@ -256,3 +256,17 @@ def test_plot_error_names_both_formats(tmp_path, capsys):
     assert err == (
         f"edgeward: error: --plot: {tmp_path / 't.png'}: --plot writes HTML or SVG (use a .html or .svg file name)\n"
     )
+
+
+def test_generator_honours_batch_seconds(tmp_path, capsys):
+    from edgeward.logs.generate import main as generate_main
+
+    out = tmp_path / "gen"
+    assert (
+        generate_main([str(out), "--hours", "1", "--rate", "2", "--batch-seconds", "600", "--no-anomalies"])
+        == 0
+    )
+    truth = json.loads(capsys.readouterr().out)
+    names = sorted(p.name.split("_")[:2] for p in out.rglob("*.log.gz"))
+    assert truth["files"] == 6
+    assert names[:2] == [["20260105T000000Z", "20260105T001000Z"], ["20260105T001000Z", "20260105T002000Z"]]
