@@ -270,3 +270,21 @@ def test_generator_honours_batch_seconds(tmp_path, capsys):
     names = sorted(p.name.split("_")[:2] for p in out.rglob("*.log.gz"))
     assert truth["files"] == 6
     assert names[:2] == [["20260105T000000Z", "20260105T001000Z"], ["20260105T001000Z", "20260105T002000Z"]]
+
+
+def test_probe_evidence_quotes_the_echoed_header():
+    from edgeward.probe.battery import _echo_excerpt
+
+    body = json.dumps(
+        {
+            "echo": True,
+            "method": "GET",
+            "path": "/api",
+            "headers": [["Host", "h"], ["X-User-Id", "ewc-1234"]],
+        },
+        indent=1,
+    )
+    assert _echo_excerpt(body, "ewc-1234") == "origin saw X-User-Id: ewc-1234"
+    assert _echo_excerpt(body, "ewc-9999") is None  # not reflected: the generic excerpt is used
+    assert _echo_excerpt('{"ewc-1234": 1}', "ewc-1234") is None  # not an echo-origin answer
+    assert _echo_excerpt("plain ewc-1234", "ewc-1234") is None
