@@ -288,3 +288,42 @@ def test_probe_evidence_quotes_the_echoed_header():
     assert _echo_excerpt(body, "ewc-9999") is None  # not reflected: the generic excerpt is used
     assert _echo_excerpt('{"ewc-1234": 1}', "ewc-1234") is None  # not an echo-origin answer
     assert _echo_excerpt("plain ewc-1234", "ewc-1234") is None
+
+
+def test_probe_rate_limited_baseline_says_to_wait(tmp_path, capsys):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from edgeward.probe import jws
+
+    class TooMany(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(429)
+            self.send_header("Content-Length", "12")
+            self.end_headers()
+            self.wfile.write(b"rate limited")
+
+    key = tmp_path / "k.pem"
+    key.write_bytes(jws.private_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        code, _, err = run(
+            capsys, "probe", f"http://127.0.0.1:{srv.server_address[1]}/api", "--signing-key", str(key)
+        )
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert code == 2
+    assert (
+        "the baseline request with a valid token was answered 429 Too Many Requests: the probe cannot judge a "
+        "gateway that rejects a good request; the gateway is rate-limiting this client, probably from an earlier "
+        "probe: wait until its window has passed (e.g. a minute for 40/60s) and run again (evidence: GET "
+    ) in err

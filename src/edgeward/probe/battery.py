@@ -384,6 +384,11 @@ class Battery:
                     "; check that the gateway trusts --signing-key (and --kid), and that --issuer, --audience "
                     "and --claim match what it expects"
                 )
+            elif ex.status == 429:
+                hint = (
+                    "; the gateway is rate-limiting this client, probably from an earlier probe: wait until its "
+                    "window has passed (e.g. a minute for 40/60s) and run again"
+                )
             good = "with a valid token" if self.opts.signing_key else "without a token"
             raise BaselineFailed(
                 f"the baseline request {good} {what}: the probe cannot judge a gateway that "
