@@ -327,3 +327,29 @@ def test_probe_rate_limited_baseline_says_to_wait(tmp_path, capsys):
         "gateway that rejects a good request; the gateway is rate-limiting this client, probably from an earlier "
         "probe: wait until its window has passed (e.g. a minute for 40/60s) and run again (evidence: GET "
     ) in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--select", "SEC001"],
+            "--select: SEC001 is not a LOG rule: `edgeward logs` runs only LOG001-LOG008",
+        ),
+        (
+            ["--ignore", "LOG001,REQ"],
+            "--ignore: REQ is not a LOG rule: `edgeward logs` runs only LOG001-LOG008",
+        ),
+        (["--select", "LOG9"], "--select: unknown rule code or area 'LOG9' (see `edgeward rules --all`)"),
+    ],
+)
+def test_logs_select_takes_log_codes_only(tmp_path, capsys, argv, message):
+    write_tree(tmp_path / "lg", {"app.log": '{"message": "auth failed"}\n'})
+    code, _, err = run(capsys, "logs", str(tmp_path / "lg"), *argv)
+    assert (code, err) == (2, f"edgeward: error: {message}\n")
+
+
+def test_logs_select_log_codes_still_work(tmp_path, capsys):
+    write_tree(tmp_path / "lg", {"app.log": '{"message": "auth failed"}\n'})
+    code, out, _ = run(capsys, "logs", str(tmp_path / "lg"), "--select", "LOG005,LOG", "--format", "json")
+    assert code == 0 and [f["code"] for f in json.loads(out)["findings"]] == ["LOG005"]

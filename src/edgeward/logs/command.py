@@ -192,7 +192,13 @@ class Logs:
                 raise UsageError(str(exc)) from None
         select = [c.strip().upper() for c in args.select.split(",") if c.strip()] if args.select else None
         ignore = [c.strip().upper() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
-        _check_codes((select or []) + (ignore or []))
+        for option, codes in (("--select", select or []), ("--ignore", ignore or [])):
+            _check_codes(codes, f"{option}: ")
+            other = [c for c in codes if not c.startswith("LOG") and not "LOG".startswith(c)]
+            if other:
+                raise UsageError(
+                    f"{option}: {other[0]} is not a LOG rule: `edgeward logs` runs only LOG001-LOG008"
+                )
         opt = Options(
             window=args.window,
             baseline_span=args.baseline_span,
