@@ -353,3 +353,32 @@ def test_logs_select_log_codes_still_work(tmp_path, capsys):
     write_tree(tmp_path / "lg", {"app.log": '{"message": "auth failed"}\n'})
     code, out, _ = run(capsys, "logs", str(tmp_path / "lg"), "--select", "LOG005,LOG", "--format", "json")
     assert code == 0 and [f["code"] for f in json.loads(out)["findings"]] == ["LOG005"]
+
+
+def test_sec007_local_server_message(capsys):
+    root = REPO / "examples" / "vulnerable-gateway"
+    _, out, _ = run(capsys, "scan", str(root), "--format", "json", "--select", "SEC007")
+    got = [(f["path"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    assert got[0] == (
+        "fastly-app/fastly.toml",
+        19,
+        "`local_server.config_stores.settings.contents.origin_api_token` keeps a secret-named high-entropy value "
+        "in fastly.toml's local test config store: it is committed with the repository, and a deployed config "
+        "store would show it in the Fastly UI and API",
+    )
+
+
+def test_sec007_setup_message(tmp_path, capsys):
+    fastly = (
+        'manifest_version = 3\nname = "a"\nlanguage = "rust"\n\n[setup.config_stores.settings.items.api_token]\n'
+        'value = "t0k-9QfLx2Vr8Nw3Zp6Ks1Hd4Bm7Cj0Ga"\n'
+    )
+    root = make_repo(tmp_path / "r", {"fastly.toml": fastly})
+    _, out, _ = run(capsys, "scan", str(root), "--format", "json", "--select", "SEC007")
+    assert [(f["line"], f["message"]) for f in json.loads(out)["findings"]] == [
+        (
+            6,
+            "`setup.config_stores.settings.items.api_token.value` keeps a secret-named high-entropy value in a "
+            "config store, whose values are visible in the Fastly UI and API (and it is committed in fastly.toml)",
+        )
+    ]
