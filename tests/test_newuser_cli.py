@@ -382,3 +382,15 @@ def test_sec007_setup_message(tmp_path, capsys):
             "config store, whose values are visible in the Fastly UI and API (and it is committed in fastly.toml)",
         )
     ]
+
+
+def test_rules_list_marks_cut_summaries(capsys):
+    _, out, _ = run(capsys, "rules")
+    lines = {line[:6]: line for line in out.splitlines() if line[:3] in ("SEC", "PLT")}
+    assert lines["SEC001"] == (
+        "SEC001  high     secret-in-vars                   secret-like value in wrangler `vars`, top level or any "
+        "`env.<name>.vars`; wrang…"
+    )
+    assert lines["PLT002"] == (
+        "PLT002  medium   no-bundle                        `no_bundle = true`: modules ship unbundled and unaudited"
+    )

@@ -287,7 +287,8 @@ class Rules:
             return EXIT_OK
         for row in rows:
             status = f"{row['severity']:<8}" if row["implemented"] else "planned "
-            print(f"{row['code']}  {status} {row['name']:<32} {row['summary'][:80]}")
+            summary = row["summary"] if len(row["summary"]) <= 80 else row["summary"][:79] + "…"
+            print(f"{row['code']}  {status} {row['name']:<32} {summary}")
         print(
             f"\n{sum(r['implemented'] for r in rows)} rule(s) implemented"
             + ("" if args.all else "; `edgeward rules --all` also lists the planned ones")
