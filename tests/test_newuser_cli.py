@@ -394,3 +394,12 @@ def test_rules_list_marks_cut_summaries(capsys):
     assert lines["PLT002"] == (
         "PLT002  medium   no-bundle                        `no_bundle = true`: modules ship unbundled and unaudited"
     )
+
+
+def test_config_osv_db_missing_is_a_configuration_error(proj, capsys):
+    write_tree(proj, {".edgeward.toml": 'osv-db = "no-such-export"\n'})
+    code, _, err = run(capsys, "scan", str(proj))
+    cfg = proj / ".edgeward.toml"
+    assert (code, err) == (2, f"edgeward: error: {cfg}: osv-db: {proj / 'no-such-export'}: not a directory\n")
+    (proj / "no-such-export").mkdir()
+    assert run(capsys, "scan", str(proj))[0] == 1

@@ -179,6 +179,8 @@ class Scan:
             extra = [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
             _check_codes(extra, "--ignore: ")
             cfg.ignore += extra
+        if cfg.osv_db and not getattr(args, "osv_db", None) and not Path(cfg.osv_db).is_dir():
+            raise UsageError(f"{cfg.source}: osv-db: {cfg.osv_db}: not a directory")
         if getattr(args, "osv_db", None):
             if not Path(args.osv_db).is_dir():
                 raise UsageError(f"--osv-db: {args.osv_db}: not a directory")
