@@ -61,4 +61,4 @@ def test_case(case, tmp_path):
 
 def test_cases_present():
     """The shared cases must be found; without them the suite would silently test less."""
-    assert CASE_DIRS, f"no cases under {CASES}"
+    assert CASE_DIRS, f"no cases under {CASES}: set EDGEWARD_CASES to the shared cases directory"

@@ -32,23 +32,51 @@ class UsageError(Exception):
     pass
 
 
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """The output options every finding-producing command shares (scan, probe, logs)."""
+def fail_on_value(text: str) -> str:
+    """argparse type of --fail-on: a severity name or `never`, in any letter case; returned lower-case."""
+    value = text.strip().lower()
+    if value == "never":
+        return value
+    try:
+        Severity.parse(value)
+    except ValueError:
+        names = ", ".join(str(s) for s in Severity)
+        raise argparse.ArgumentTypeError(
+            f"unknown severity {text!r} (expected one of: {names}, never)"
+        ) from None
+    return value
+
+
+def add_output_options(p: argparse.ArgumentParser, *, configurable: bool = False) -> None:
+    """The output options every finding-producing command shares (scan, probe, logs).
+
+    `configurable`: the command reads `fail-on` from the configuration file (only `scan` does).
+    """
     p.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    default = "high, or fail-on from the configuration" if configurable else "high"
     p.add_argument(
         "--fail-on",
         metavar="SEVERITY",
+        type=fail_on_value,
         default=None,
         help="exit 1 when a finding is at or above this severity: info, low, medium, high, critical, "
-        "or 'never' (default: high, or fail-on from the configuration)",
+        f"or 'never' to always exit 0 (default: {default})",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress, no notes in the text report")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress, and no notes or checklist explanations in the text report",
+    )
     p.add_argument("--no-color", action="store_true", help="no colours in the text report (also: NO_COLOR=1)")
 
 
-def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity = Severity.HIGH) -> int:
-    """Render `result` as asked, write it, and return the exit code by severity."""
+def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity | None = Severity.HIGH) -> int:
+    """Render `result` as asked, write it, and return the exit code by severity.
+
+    `default_fail_on` applies without --fail-on; None means never (configuration `fail-on = "never"`).
+    """
     to_tty = args.output is None and sys.stdout.isatty()
     color = to_tty and not args.no_color and not os.environ.get("NO_COLOR")
     text = render(result, args.format, color=color, quiet=args.quiet)
@@ -65,7 +93,7 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity = Seve
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    if args.fail_on == "never":
+    if args.fail_on == "never" or (not args.fail_on and default_fail_on is None):
         return EXIT_OK
     threshold = Severity.parse(args.fail_on) if args.fail_on else default_fail_on
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK
@@ -97,7 +125,7 @@ class Scan:
             "runs the project's code and never uses the network (unless --online is given).",
         )
         p.add_argument("path", nargs="?", default=".", help="repository or directory to scan (default: .)")
-        add_output_options(p)
+        add_output_options(p, configurable=True)
         p.add_argument(
             "--select", metavar="CODES", help="comma-separated rule codes or areas to run (e.g. SEC,PLT001)"
         )
@@ -127,7 +155,7 @@ class Scan:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from edgeward import config as config_mod
-        from edgeward.engine import load_baseline, scan, write_baseline
+        from edgeward.engine import load_baseline, scan
 
         root = Path(args.path)
         if not root.exists():
@@ -138,11 +166,21 @@ class Scan:
             cfg = config_mod.load(root.resolve(), args.config)
         except config_mod.ConfigError as exc:
             raise UsageError(str(exc)) from None
+        where = f"{cfg.source}: " if cfg.source else ""
+        _check_codes(cfg.select + cfg.ignore, where)
+        _check_codes(
+            [c for codes in cfg.per_path_ignores.values() for c in codes], where + "per-path-ignores: "
+        )
+        _check_codes(list(cfg.severity), where + "severity: ", exact=True)
         if args.select:
             cfg.select = [c.strip().upper() for c in args.select.split(",") if c.strip()]
+            _check_codes(cfg.select, "--select: ")
         if args.ignore:
-            cfg.ignore += [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
-        _check_codes(cfg.select + cfg.ignore)
+            extra = [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
+            _check_codes(extra, "--ignore: ")
+            cfg.ignore += extra
+        if cfg.osv_db and not getattr(args, "osv_db", None) and not Path(cfg.osv_db).is_dir():
+            raise UsageError(f"{cfg.source}: osv-db: {cfg.osv_db}: not a directory")
         if getattr(args, "osv_db", None):
             if not Path(args.osv_db).is_dir():
                 raise UsageError(f"--osv-db: {args.osv_db}: not a directory")
@@ -162,7 +200,7 @@ class Scan:
         show = not args.quiet and sys.stderr.isatty()
         result = scan(root, cfg, baseline=baseline, progress=_progress(show))
         if args.write_baseline:
-            write_baseline(args.write_baseline, result.findings)
+            save_baseline(args.write_baseline, result.findings)
             if not args.quiet:
                 print(
                     f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
@@ -171,14 +209,34 @@ class Scan:
         return emit(result, args, cfg.fail_on)
 
 
-def _check_codes(codes: list[str]) -> None:
+def save_baseline(path: str, findings: list) -> None:
+    """Write a baseline file; an unwritable path is a usage error (exit 2), not a traceback."""
+    from edgeward.engine import write_baseline
+
+    try:
+        write_baseline(path, findings)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
+
+
+def _check_codes(codes: list[str], where: str = "", *, exact: bool = False) -> None:
+    """`where` prefixes the message (e.g. the configuration file) so the user knows where the code came from.
+
+    `exact`: only full rule codes are valid (severity overrides apply to one rule each, not to areas).
+    """
     from edgeward.rules.registry import AREAS, all_codes
 
     known = {r["code"] for r in all_codes()}
     for c in codes:
-        if c in known or c in AREAS or any(k.startswith(c) for k in known):
+        if c in known:
             continue
-        raise UsageError(f"unknown rule code or area {c!r} (see `edgeward rules`)")
+        if exact:
+            raise UsageError(
+                f"{where}unknown rule code {c!r}: give a full code such as SEC001 (see `edgeward rules --all`)"
+            )
+        if c in AREAS or any(k.startswith(c) for k in known):
+            continue
+        raise UsageError(f"{where}unknown rule code or area {c!r} (see `edgeward rules --all`)")
 
 
 class Rules:
@@ -186,7 +244,9 @@ class Rules:
 
     @staticmethod
     def add_parser(sub: Any) -> None:
-        p = sub.add_parser("rules", help="list every rule with its severity and status")
+        p = sub.add_parser(
+            "rules", help="list the implemented rules with their severity (--all: also the planned ones)"
+        )
         p.add_argument(
             "--format",
             choices=("text", "json", "markdown"),
@@ -229,7 +289,8 @@ class Rules:
             return EXIT_OK
         for row in rows:
             status = f"{row['severity']:<8}" if row["implemented"] else "planned "
-            print(f"{row['code']}  {status} {row['name']:<32} {row['summary'][:80]}")
+            summary = row["summary"] if len(row["summary"]) <= 80 else row["summary"][:79] + "…"
+            print(f"{row['code']}  {status} {row['name']:<32} {summary}")
         print(
             f"\n{sum(r['implemented'] for r in rows)} rule(s) implemented"
             + ("" if args.all else "; `edgeward rules --all` also lists the planned ones")

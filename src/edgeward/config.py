@@ -3,7 +3,7 @@
 Keys (all optional):
   select = ["SEC", "PLT001"]          codes or areas (prefixes) to run; default: all
   ignore = ["PLT003"]                 codes or areas to skip
-  fail-on = "high"                    default for --fail-on
+  fail-on = "high"                    default for --fail-on (a severity, or "never")
   severity = { PLT003 = "low" }       severity overrides
   per-path-ignores = { "examples/**" = ["SEC001"] }
   secret-names = ["PARTNER_SEED"]     extra names treated as secret
@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 class Config:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
-    fail_on: Severity = Severity.HIGH
+    fail_on: Severity | None = Severity.HIGH  # None: never (`fail-on = "never"`)
     severity: dict[str, Severity] = field(default_factory=dict)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     secret_names: list[str] = field(default_factory=list)
@@ -90,7 +90,8 @@ def from_table(table: dict, where: str) -> Config:
     cfg.ignore = _codes(table.get("ignore", []), "ignore", where)
     try:
         if "fail-on" in table:
-            cfg.fail_on = Severity.parse(str(table["fail-on"]))
+            value = str(table["fail-on"])
+            cfg.fail_on = None if value.strip().lower() == "never" else Severity.parse(value)
         sev = table.get("severity", {})
         if not isinstance(sev, dict):
             raise ConfigError(f'{where}: `severity` must be a table of CODE = "level"')

@@ -192,7 +192,13 @@ class Logs:
                 raise UsageError(str(exc)) from None
         select = [c.strip().upper() for c in args.select.split(",") if c.strip()] if args.select else None
         ignore = [c.strip().upper() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
-        _check_codes((select or []) + (ignore or []))
+        for option, codes in (("--select", select or []), ("--ignore", ignore or [])):
+            _check_codes(codes, f"{option}: ")
+            other = [c for c in codes if not c.startswith("LOG") and not "LOG".startswith(c)]
+            if other:
+                raise UsageError(
+                    f"{option}: {other[0]} is not a LOG rule: `edgeward logs` runs only LOG001-LOG008"
+                )
         opt = Options(
             window=args.window,
             baseline_span=args.baseline_span,
@@ -226,9 +232,9 @@ class Logs:
             result.findings = kept
             result.stats["findings"] = len(kept)
         if args.write_baseline:
-            from edgeward.engine import write_baseline
+            from edgeward.cli import save_baseline
 
-            write_baseline(args.write_baseline, result.findings)
+            save_baseline(args.write_baseline, result.findings)
             if not args.quiet:
                 print(
                     f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",

@@ -324,18 +324,29 @@ def generate(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m edgeward.logs.generate", description=__doc__.splitlines()[0])
     p.add_argument("out", help="directory to write the dataset to")
-    p.add_argument("--kind", choices=("logpush", "fastly"), default="logpush")
-    p.add_argument("--hours", type=float, default=48)
     p.add_argument(
-        "--rate", type=float, default=40.0, help="peak invocations per minute of the busiest script"
+        "--kind", choices=("logpush", "fastly"), default="logpush", help="export format (default: logpush)"
     )
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--hours", type=float, default=48, help="time span of the dataset (default: 48)")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=40.0,
+        help="peak invocations per minute of the busiest script (default: 40)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="the same seed gives the same bytes (default: 7)")
     p.add_argument("--batch-seconds", type=int, default=BATCH, help="time range of one batch (default: 300)")
     p.add_argument("--no-anomalies", action="store_true", help="only normal noise")
     p.add_argument("--truth", metavar="FILE", help="write the planted anomalies as JSON to FILE")
     a = p.parse_args(argv)
     truth = generate(
-        a.out, kind=a.kind, hours=a.hours, rate=a.rate, seed=a.seed, anomalies=not a.no_anomalies
+        a.out,
+        kind=a.kind,
+        hours=a.hours,
+        rate=a.rate,
+        seed=a.seed,
+        anomalies=not a.no_anomalies,
+        batch=a.batch_seconds,
     )
     text = json.dumps(truth, indent=2)
     if a.truth:

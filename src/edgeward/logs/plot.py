@@ -174,7 +174,7 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 def write_plot(facts: LogFacts, findings: list[Finding], path: str | Path) -> Path:
     p = Path(path)
     if p.suffix.lower() not in (".html", ".htm", ".svg"):
-        raise ValueError(f"{path}: --plot writes HTML (use a .html file name)")
+        raise ValueError(f"{path}: --plot writes HTML or SVG (use a .html or .svg file name)")
     text = render_plot(facts, findings, f"edgeward logs: {facts.root}")
     if p.suffix.lower() == ".svg":
         start = text.index("<svg")

@@ -14,6 +14,7 @@ the budget is spent). Oracles:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import secrets
@@ -271,9 +272,11 @@ class Battery:
             resp = f"no answer: {ex.error}"
         else:
             body = self.scrub(ex.body.decode("utf-8", "replace"))
-            at = body.find(focus) if focus else -1
-            window = body[max(0, at - 60) : at + len(focus or "") + 20] if at >= 0 else body[:160]
-            snippet = ("…" if at > 60 else "") + " ".join(window.split())
+            snippet = _echo_excerpt(body, focus)
+            if snippet is None:
+                at = body.find(focus) if focus else -1
+                window = body[max(0, at - 60) : at + len(focus or "") + 20] if at >= 0 else body[:160]
+                snippet = ("…" if at > 60 else "") + " ".join(window.split())
             resp = f"{ex.status} {ex.reason}".strip() + (f" {snippet}" if snippet else "")
         return f"{req} -> {resp}" + (f"; {extra}" if extra else "")
 
@@ -380,6 +383,11 @@ class Battery:
                 hint = (
                     "; check that the gateway trusts --signing-key (and --kid), and that --issuer, --audience "
                     "and --claim match what it expects"
+                )
+            elif ex.status == 429:
+                hint = (
+                    "; the gateway is rate-limiting this client, probably from an earlier probe: wait until its "
+                    "window has passed (e.g. a minute for 40/60s) and run again"
                 )
             good = "with a valid token" if self.opts.signing_key else "without a token"
             raise BaselineFailed(
@@ -777,3 +785,27 @@ class Battery:
         else:
             check.outcome = "pass"
             check.detail = f"answered {status}"
+
+
+def _echo_excerpt(body: str, focus: str | None) -> str | None:
+    """Evidence from a reflecting origin's JSON echo (`edgeward echo-origin`): the header lines that carry
+    `focus` (the probe id or a canary), as `origin saw X-User-Id: ewc-…`, instead of a cut through the JSON.
+    None when the body is not such an echo or `focus` is not in its headers."""
+    if not focus or focus not in body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("echo") is not True
+        or not isinstance(data.get("headers"), list)
+    ):
+        return None
+    seen = [
+        f"{h[0]}: {h[1]}"
+        for h in data["headers"]
+        if isinstance(h, list) and len(h) == 2 and isinstance(h[1], str) and focus in h[1]
+    ]
+    return f"origin saw {'; '.join(seen)}" if seen else None

@@ -35,10 +35,9 @@ def render_text(result: Any, *, color: bool = False, quiet: bool = False) -> str
         out.append(c(BOLD, path))
         for f in group:
             sev = c(COLORS[f.severity], f"{str(f.severity):<8}")
-            out.append(
-                f"  {f.line:>5}:{f.column:<3} {sev} {c(BOLD, f.code)} {f.name}  {DIM if False else ''}"
-                f"[{f.confidence} confidence]"
-            )
+            # a URL (probe findings) has no line: show blanks rather than a meaningless 1:1
+            where = " " * 9 if "://" in (f.path or "") else f"{f.line:>5}:{f.column:<3}"
+            out.append(f"  {where} {sev} {c(BOLD, f.code)} {f.name}  [{f.confidence} confidence]")
             out.append(f"               {f.message}")
             if f.evidence:
                 out.append(c(DIM, f"               evidence: {f.evidence}"))

@@ -47,6 +47,8 @@ def snippet(project: Project, path: str, line: int, limit: int = 160) -> str:
 
 def path_of(lab: Label, sink_path: str, sink_line: int) -> str:
     """`source line -> sink line`, naming files when they differ."""
+    if lab.path == sink_path and lab.line == sink_line:
+        return f"line {sink_line}"  # source and sink on one line: no path to show
     src = f"{lab.path}:{lab.line}" if lab.path != sink_path else f"line {lab.line}"
     dst = f"line {sink_line}" if lab.path == sink_path else f"{sink_path}:{sink_line}"
     return f"{src} -> {dst}"

@@ -214,8 +214,15 @@ def unstructured_security_event(facts: LogFacts) -> Iterator[Hit]:
             facts,
             a,
             f"{who}: {a.count} of {d['events']} security event(s) logged as free text, not one JSON object",
-            f"first {d['first']}, last {d['last']}",
+            _span(d),
         )
+
+
+def _span(d: dict) -> str:
+    """Evidence of a whole-dataset finding: when its events happened (records may carry no timestamp)."""
+    if d.get("first") is None:
+        return "the events carry no timestamp"
+    return f"first {d['first']}, last {d['last']}"
 
 
 @rule("LOG006", "missing-correlation-id", severity="low", checklist=[15], confidence="high", kind="logs")
@@ -239,9 +246,9 @@ def missing_correlation_id(facts: LogFacts) -> Iterator[Hit]:
         yield _hit(
             facts,
             a,
-            f"{a.script}: {a.count} of {d['events']} JSON security event(s) carry no request id "
-            "(CF-Ray / FASTLY_TRACE_ID)",
-            f"first {d['first']}, last {d['last']}",
+            f"{a.script or '(unknown script)'}: {a.count} of {d['events']} JSON security event(s) carry no "
+            "request id (CF-Ray / FASTLY_TRACE_ID)",
+            _span(d),
         )
 
 

@@ -80,7 +80,8 @@ def public_workers_dev(project: Project) -> Iterator[Hit]:
             yield Hit(
                 unit.config_path,
                 env.line(line_path),
-                f"routed Worker ({env.label}) stays reachable outside the zone: " + "; ".join(problems),
+                f"routed Worker ({env.label}) {'stays' if strong else 'may stay'} reachable outside the zone: "
+                + "; ".join(problems),
                 evidence=f"{len(routes)} route(s); workers_dev={_show(wd)}; preview_urls={_show(pu)}",
                 anchor=f"{env.label}",
                 severity=severity,

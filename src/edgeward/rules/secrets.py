@@ -197,11 +197,17 @@ def secret_in_config_store(project: Project) -> Iterator[Hit]:
                     kind, conf = "secret-named entry", Confidence.MEDIUM
                 else:
                     continue
+                where = (
+                    "fastly.toml's local test config store: it is committed with the repository, and a "
+                    "deployed config store would show it in the Fastly UI and API"
+                    if base[0] == "local_server"
+                    else "a config store, whose values are visible in the Fastly UI and API (and it is "
+                    "committed in fastly.toml)"
+                )
                 yield Hit(
                     unit.config_path,
                     doc.line(path),
-                    f"`{key_path(path)}` keeps a {kind} in a config store, whose values are visible "
-                    "in the Fastly UI and API",
+                    f"`{key_path(path)}` keeps a {kind} in {where}",
                     evidence=f"{key} = {redact(value, kind)}",
                     anchor=key_path(path),
                     confidence=conf,

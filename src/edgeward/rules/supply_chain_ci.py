@@ -174,8 +174,8 @@ def unlocked_install_rule(project: Project) -> Iterator[Hit]:
             if creds and cmd.program != "cargo":
                 sev = Severity.HIGH
                 msg += (
-                    f"; the job exposes `{creds[0][0]}` to every step (line {creds[0][1]}), so install scripts "
-                    "of the resolved packages can read the deploy token"
+                    f"; the job exposes {_cred_list(creds, lines=True)} to every step, so install scripts "
+                    f"of the resolved packages can read {'the deploy token' if len({c[0] for c in creds}) == 1 else 'these deploy tokens'}"
                 )
         yield Hit(
             cmd.file,
@@ -676,14 +676,14 @@ def unpinned_action(project: Project) -> Iterator[Hit]:
         creds = [c for j in p.jobs for c in job_deploy_credentials(j)]
         if not creds:
             continue
-        cred = creds[0][0]
+        cred = _cred_list(creds)
         for job in p.jobs:
             if job.uses and not _pinned(job.uses):
                 yield Hit(
                     p.file,
                     job.uses_line,
                     f"reusable workflow `{job.uses}` is not pinned to a commit SHA "
-                    f"in a workflow that holds `{cred}`",
+                    f"in a workflow that holds {cred}",
                     evidence=job.uses,
                     anchor=f"{job.key}:{job.uses}",
                 )
@@ -693,11 +693,19 @@ def unpinned_action(project: Project) -> Iterator[Hit]:
                     yield Hit(
                         p.file,
                         st.line,
-                        f"`{st.uses}` is pinned to `{ref}`, not a commit SHA, in a workflow that holds "
-                        f"`{cred}`",
+                        f"`{st.uses}` is pinned to `{ref}`, not a commit SHA, in a workflow that holds {cred}",
                         evidence=st.uses,
                         anchor=f"{job.key}:{st.uses}",
                     )
+
+
+def _cred_list(creds: list[tuple[str, int, str]], *, lines: bool = False) -> str:
+    """Every credential named once, in order: "`A` (line 6) and `B` (line 11)" — not just the first one."""
+    seen: dict[str, int] = {}
+    for name, line, _scope in creds:
+        seen.setdefault(name, line)
+    parts = [f"`{n}` (line {ln})" if lines else f"`{n}`" for n, ln in seen.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 # ---------------------------------------------------------------------------------------------- SUP011
