@@ -62,3 +62,25 @@ export default {
     row = next(r for r in result.checklist if r.item == 4)
     iso = [f for f in result.findings if f.code == "ISO001"]
     assert row.status == "fail" and row.findings == [f.fingerprint for f in iso] and iso[0].line == 3
+
+
+def test_workers_kv_finding_does_not_fail_the_fastly_kv_item(tmp_path):
+    src = """\
+export default {
+  async fetch(request, env) {
+    const user = new URL(request.url).searchParams.get("user");
+    return new Response(await env.PROFILES.get(`profile:${user}`));
+  },
+};
+"""
+    cfg = WRANGLER + '[[kv_namespaces]]\nbinding = "PROFILES"\nid = "abc123"\n'
+    root = make_repo(tmp_path / "k", {"wrangler.toml": cfg, "src/index.js": src})
+    result = scan(root)
+    assert [(f.code, f.line) for f in result.findings if f.code == "ISO003"] == [("ISO003", 4)]
+    assert next(r for r in result.checklist if r.item == 5).status == "not-applicable"
+
+
+def test_empty_directory_says_nothing_was_found(tmp_path):
+    root = make_repo(tmp_path / "e", {"README.md": "# not an edge app\n"})
+    result = scan(root)
+    assert [(n.path, n.kind) for n in result.notes] == [(None, "no-apps")]

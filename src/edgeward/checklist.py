@@ -334,6 +334,17 @@ ITEMS: dict[int, Item] = {
 }
 
 
+def _concerns(project: Project, item: Item, f: Finding) -> bool:
+    """A finding counts against an item only on the platforms the item is about (item 5 is about Fastly KV:
+    a Workers KV finding of the same rule does not fail it)."""
+    if set(item.platforms) >= {"workers", "fastly"} or not f.path:
+        return True
+    from edgeward.workspace.units import unit_for_file
+
+    unit = unit_for_file(project, f.path)
+    return unit is None or unit.kind in item.platforms
+
+
 def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[ChecklistRow]:
     titles = {row["item"]: row["title"] for row in catalog()["checklist"]}
     present = {u.kind for u in _units(project)}
@@ -341,7 +352,9 @@ def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[C
     for n in range(1, 17):
         item = ITEMS[n]
         row = ChecklistRow(n, titles[n], "not-verifiable")
-        behind = [f for f in findings if n in f.checklist or f.code in item.rules]
+        behind = [
+            f for f in findings if (n in f.checklist or f.code in item.rules) and _concerns(project, item, f)
+        ]
         if behind:
             row.status = "fail"
             row.findings = [f.fingerprint for f in behind]

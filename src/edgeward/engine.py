@@ -169,6 +169,15 @@ def scan(
         for code, r in sorted(registry.items())
         if r.kind == "scan" and r.implemented and config.selected(code)
     ]
+    from edgeward.workspace.units import units
+
+    if not project.fact(units):
+        project.note(
+            None,
+            "no-apps",
+            "no wrangler*.toml/json/jsonc or fastly.toml found: no Worker or Compute app "
+            "to audit here (is this the repository root?)",
+        )
     findings = run_rules(rules, project, config.severity, project.note, progress)
     dedupe_fingerprints(findings)
     kept = []
@@ -185,7 +194,6 @@ def scan(
     kept.sort(key=Finding.sort_key)
     ran = [r.code for r in rules]
     checklist = evaluate(project, kept, set(ran))
-    from edgeward.workspace.units import units
 
     stats = {
         "files": len(project.files),

@@ -243,6 +243,8 @@ def known_vulnerable_dependency(project: Project) -> Iterator[Hit]:
     Fix: update to a fixed release (`npm install hono@^4.11.4`, then commit the lockfile) and redeploy; for
     Compute, rebuild the Wasm on the fixed SDK.
     """
+    if not lockfiles(project):
+        return  # nothing locked: no database to load, and no note about one
     db = project.fact(osv_database)
     for lock in lockfiles(project):
         seen: set[tuple[str, str, int]] = set()
