@@ -84,3 +84,17 @@ def test_empty_directory_says_nothing_was_found(tmp_path):
     root = make_repo(tmp_path / "e", {"README.md": "# not an edge app\n"})
     result = scan(root)
     assert [(n.path, n.kind) for n in result.notes] == [(None, "no-apps")]
+
+
+def test_req014_message_does_not_repeat_its_own_location(tmp_path):
+    src = """\
+export default {
+  async fetch(request, env) {
+    if (request.headers.get("x-debug") === env.DEBUG_TOKEN) return new Response("debug");
+    return new Response("ok");
+  },
+};
+"""
+    root = make_repo(tmp_path / "r", {"wrangler.toml": WRANGLER, "src/index.js": src})
+    (f,) = [f for f in scan(root).findings if f.code == "REQ014"]
+    assert (f.line, f.message) == (3, "secret `env.DEBUG_TOKEN` compared with `===`: not constant-time")

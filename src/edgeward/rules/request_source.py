@@ -458,10 +458,13 @@ def timing_unsafe_secret_compare(project: Project) -> Iterator[Hit]:
                 continue
             if isinstance(other_node, ir.Unary) and other_node.op == "typeof":
                 continue
+            origin = secrets[0].where()
+            here = f"{c.ctx.path}:{c.node.line}"
+            via = "" if origin == here else f" (from {origin})"
             hits.add(
                 c.ctx.path,
                 c.node.line,
-                f"{secrets[0].describe()} compared with `{c.node.op}` (from {secrets[0].where()}): not constant-time",
+                f"{secrets[0].describe()} compared with `{c.node.op}`{via}: not constant-time",
                 column=c.node.col,
                 key="REQ014",
             )
