@@ -47,7 +47,7 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity = Seve
     text = render(result, args.format, color=color, quiet=args.quiet)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            Path(args.output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write report: {exc.strerror or exc}") from None
         if not args.quiet:
@@ -56,12 +56,31 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity = Seve
                 file=sys.stderr,
             )
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except UnicodeEncodeError:  # a terminal or PYTHONIOENCODING that is not UTF-8: write UTF-8 bytes
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # e.g. a full disk behind a redirection
+            _silence_stdout()
+            raise UsageError(f"cannot write report to standard output: {exc.strerror or exc}") from None
     if args.fail_on == "never":
         return EXIT_OK
     threshold = Severity.parse(args.fail_on) if args.fail_on else default_fail_on
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or already closed
+        pass
 
 
 def _progress(enabled: bool):
@@ -140,7 +159,12 @@ class Scan:
         show = not args.quiet and sys.stderr.isatty()
         result = scan(root, cfg, baseline=baseline, progress=_progress(show))
         if args.write_baseline:
-            write_baseline(args.write_baseline, result.findings)
+            try:
+                write_baseline(args.write_baseline, result.findings)
+            except OSError as exc:
+                raise UsageError(
+                    f"{args.write_baseline}: cannot write baseline: {exc.strerror or exc}"
+                ) from None
             if not args.quiet:
                 print(
                     f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
@@ -278,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         print("edgeward: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from edgeward import __version__
 from edgeward.findings import Severity
+from edgeward.report import json_safe
 from edgeward.rules.registry import get
 
 LEVEL = {
@@ -23,6 +25,15 @@ SCORE = {
     Severity.LOW: "3.0",
     Severity.INFO: "1.0",
 }
+
+
+def _uri(path: str) -> str:
+    """A relative path as a URI reference: spaces, `#`, `%`, control characters and bytes that are not
+    UTF-8 (surrogateescape) percent-encoded."""
+    try:
+        return quote(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no raw byte
+        return quote(path, safe="/", errors="surrogatepass")
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
@@ -67,13 +78,13 @@ def render_sarif(result: Any) -> str:
             res["locations"] = [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
+                        "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "SRCROOT"},
                         "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line},
                     }
                 }
             ]
         results.append(res)
-    root_uri = "file://" + str(result.root).rstrip("/") + "/"
+    root_uri = "file://" + _uri(str(result.root).rstrip("/")) + "/"
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -103,7 +114,7 @@ def render_sarif(result: Any) -> str:
                                             {
                                                 "physicalLocation": {
                                                     "artifactLocation": {
-                                                        "uri": n.path,
+                                                        "uri": _uri(n.path),
                                                         "uriBaseId": "SRCROOT",
                                                     }
                                                 }
@@ -121,4 +132,4 @@ def render_sarif(result: Any) -> str:
             }
         ],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"

@@ -11,6 +11,7 @@ walks the same text. A document that does not parse raises `DocError` with the l
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,8 +67,6 @@ def load_toml(text: str) -> ConfigDoc:
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         line = col = None
-        import re
-
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         if m:
             line, col = int(m.group(1)), int(m.group(2))
@@ -99,12 +98,16 @@ class _TomlScanner:
         return self.s[j] if j < len(self.s) else ""
 
     def adv(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.i < len(self.s):
-                if self.s[self.i] == "\n":
-                    self.line += 1
-                    self.col0 = self.i + 1
-                self.i += 1
+        j = min(self.i + n, len(self.s))
+        newlines = self.s.count("\n", self.i, j)
+        if newlines:
+            self.line += newlines
+            self.col0 = self.s.rfind("\n", self.i, j) + 1
+        self.i = j
+
+    def to_eol(self) -> None:
+        j = self.s.find("\n", self.i)
+        self.adv((len(self.s) if j == -1 else j) - self.i)
 
     def skip_ws(self, newlines: bool) -> None:
         while self.i < len(self.s):
@@ -112,8 +115,7 @@ class _TomlScanner:
             if c in " \t\r" or (newlines and c == "\n"):
                 self.adv()
             elif c == "#":
-                while self.i < len(self.s) and self.s[self.i] != "\n":
-                    self.adv()
+                self.to_eol()
             else:
                 break
 
@@ -140,9 +142,10 @@ class _TomlScanner:
                     self.aot_count[path] = n + 1
                     self.pos.setdefault(path, start)
                     current = path + (n,)
-                else:
+                    self.pos.setdefault(current, start)
+                else:  # an explicit [table] wins over the implicit definition by an earlier [a.b] header
                     current = path
-                self.pos.setdefault(current, start)
+                    self.pos[current] = start
             else:
                 self.keyval(current, start)
             self.skip_to_eol()
@@ -160,8 +163,7 @@ class _TomlScanner:
 
     def skip_to_eol(self) -> None:
         self.skip_ws(False)
-        while self.i < len(self.s) and self.s[self.i] != "\n":
-            self.adv()
+        self.to_eol()
 
     def read_key(self) -> list[str]:
         keys: list[str] = []
@@ -171,10 +173,9 @@ class _TomlScanner:
             if c == '"' or c == "'":
                 keys.append(self.read_string())
             else:
-                start = self.i
-                while self.i < len(self.s) and (self.s[self.i].isalnum() or self.s[self.i] in "_-"):
-                    self.adv()
-                keys.append(self.s[start : self.i])
+                m = _BARE_KEY.match(self.s, self.i)
+                keys.append(m.group())
+                self.i = m.end()  # a bare key holds no newline
             self.skip_ws(False)
             if self.peek() == ".":
                 self.adv()
@@ -205,26 +206,32 @@ class _TomlScanner:
                 if self.peek() == "]" or not self.peek():
                     self.adv()
                     return
+                before = self.i
                 self.pos.setdefault(path + (idx,), self.here())
                 self.value(path + (idx,))
                 idx += 1
                 self.skip_ws(True)
                 if self.peek() == ",":
                     self.adv()
+                elif self.i == before:  # never loop on text this scanner does not understand
+                    self.adv()
         elif c == "{":
             self.adv()
             while True:
-                self.skip_ws(False)
+                self.skip_ws(True)  # newlines: TOML 1.1 allows them in inline tables
                 if self.peek() == "}" or not self.peek():
                     self.adv()
                     return
+                before = self.i
                 self.keyval(path, self.here())
-                self.skip_ws(False)
+                self.skip_ws(True)
                 if self.peek() == ",":
                     self.adv()
+                elif self.i == before:
+                    self.adv()
         else:
-            while self.i < len(self.s) and self.s[self.i] not in ",]}\n#":
-                self.adv()
+            m = _PLAIN_VALUE.match(self.s, self.i)
+            self.adv(m.end() - self.i)
 
     def read_string(self) -> str:
         q = self.peek()
@@ -240,23 +247,21 @@ class _TomlScanner:
             text = self.s[self.i : end]
             self.adv(end + 3 - self.i)
             return text
-        self.adv()
-        buf = []
-        while self.i < len(self.s) and self.s[self.i] != q and self.s[self.i] != "\n":
-            if q == '"' and self.s[self.i] == "\\":
-                buf.append(self.s[self.i : self.i + 2])
-                self.adv(2)
-                continue
-            buf.append(self.s[self.i])
-            self.adv()
-        self.adv()
-        raw = "".join(buf)
+        m = (_BASIC_BODY if q == '"' else _LITERAL_BODY).match(self.s, self.i + 1)
+        raw = m.group()
+        self.adv(m.end() + 1 - self.i)  # the body and the closing quote (one line: no newline inside)
         if q == '"' and "\\" in raw:
             try:
                 return tomllib.loads(f'k = "{raw}"')["k"]
             except tomllib.TOMLDecodeError:
                 return raw
         return raw
+
+
+_PLAIN_VALUE = re.compile(r"[^,\]}\n#]*")  # a number, boolean or date: up to the next delimiter
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]*")
+_BASIC_BODY = re.compile(r'(?:[^"\\\n]|\\[^\n])*')  # inside "...": up to the closing quote
+_LITERAL_BODY = re.compile(r"[^'\n]*")
 
 
 def _escaped(s: str, i: int) -> bool:
@@ -298,6 +303,8 @@ class _JsonParser:
 
     def adv(self, n: int = 1) -> None:
         for _ in range(n):
+            if self.i >= len(self.s):
+                return
             if self.s[self.i] == "\n":
                 self.line += 1
                 self.col0 = self.i + 1

@@ -130,6 +130,8 @@ class Project:
                 self.note(rel, "parse-error", f"{what}: {exc}")
             except RecursionError:
                 self.note(rel, "parse-error", f"{what}: nested too deeply")
+            except Exception as exc:  # a parser bug on hostile input must not stop the rule for every file
+                self.note(rel, "parse-error", f"{what}: cannot parse ({type(exc).__name__}: {exc})")
         self._facts[key] = value
         return value
 
