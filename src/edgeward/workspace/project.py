@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +69,7 @@ class Project:
         files = {f.path: f for f in _walk(root_path, notes)}
         is_git = _apply_git_state(root_path, files, notes)
         if not is_git:
-            _apply_gitignore_files(root_path, files)
+            _apply_gitignore_files(root_path, files, notes)
         return cls(root_path, files, notes, is_git, max_text_bytes, options or {})
 
     # ---------------------------------------------------------------- notes
@@ -227,7 +229,21 @@ def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
 
 # ------------------------------------------------------------------------------------------ git state
 
-_GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-c", "core.quotePath=false"]
+_GIT_SAFE = [
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "safe.directory=*",
+    "-c",
+    "safe.bareRepository=explicit",  # a scanned tree laid out as a bare repository is not one to git
+    "-c",
+    "core.quotePath=false",
+]
+GIT_TIMEOUT = 20  # seconds per git command: a FIFO in .git or pathological ignore patterns must not hang us
+
+
+class _GitTimeout(Exception):
+    pass
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
@@ -237,83 +253,156 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
         proc = subprocess.run(
             ["git", *_GIT_SAFE, "-C", str(root), *args],
             input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,  # config may include /dev/stdin
             capture_output=True,
-            timeout=60,
+            timeout=GIT_TIMEOUT,
             env=env,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
+        raise _GitTimeout(f"`git {args[0]}` did not finish within {GIT_TIMEOUT} s") from None
+    except OSError:
         return None
     return proc.stdout if proc.returncode in (0, 1) else None
 
 
 def _apply_git_state(root: Path, files: dict[str, FileInfo], notes: list[Note]) -> bool:
     """Ask git which files it tracks and which an ignore rule covers. False when root is not in a repo."""
-    inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    if not inside or inside.strip() != b"true":
+    try:
+        inside = _git(root, "rev-parse", "--is-inside-work-tree")
+        if not inside or inside.strip() != b"true":
+            return False
+        tracked_out = _git(root, "ls-files", "-z", "--cached", "--full-name", "--", ".")
+        prefix_out = _git(root, "rev-parse", "--show-prefix")
+    except _GitTimeout as exc:
+        notes.append(Note(None, "git", f"{exc} (a FIFO or device in .git?); treating files as untracked"))
         return False
-    tracked_out = _git(root, "ls-files", "-z", "--cached", "--full-name", "--", ".")
-    prefix_out = _git(root, "rev-parse", "--show-prefix")
     if tracked_out is None or prefix_out is None:
         notes.append(Note(None, "git", "git state could not be read; treating files as untracked"))
         return False
-    prefix = prefix_out.decode().strip()
+    prefix = prefix_out.decode("utf-8", "surrogateescape").strip()
     tracked = set()
-    for p in tracked_out.decode("utf-8", "replace").split("\0"):
+    for p in tracked_out.decode("utf-8", "surrogateescape").split("\0"):
         if p and p.startswith(prefix):
             tracked.add(p[len(prefix) :])
     for rel, info in files.items():
         info.tracked = rel in tracked
-    ign = _git(
-        root,
-        "check-ignore",
-        "--no-index",
-        "-z",
-        "--stdin",
-        stdin="\0".join(files).encode("utf-8", "surrogateescape") + b"\0",
-    )
+    try:
+        ign = _git(
+            root,
+            "check-ignore",
+            "--no-index",
+            "-z",
+            "--stdin",
+            stdin="\0".join(files).encode("utf-8", "surrogateescape") + b"\0",
+        )
+    except _GitTimeout as exc:
+        notes.append(
+            Note(None, "git", f"{exc} (pathological .gitignore patterns?); ignore rules not applied")
+        )
+        ign = None
     if ign:
-        for p in ign.decode("utf-8", "replace").split("\0"):
+        for p in ign.decode("utf-8", "surrogateescape").split("\0"):
             if p in files:
                 files[p].ignored = True
     return True
 
 
-def _apply_gitignore_files(root: Path, files: dict[str, FileInfo]) -> None:
-    """Without git: apply the .gitignore files found in the tree (common pattern forms)."""
+MAX_IGNORE_RULES = 2_000  # without git: more ignore patterns than this are not applied
+MAX_IGNORE_PATTERN = 1024  # characters; longer patterns are skipped, and so are those with more than
+MAX_IGNORE_STARS = 16  # this many `*` (matching costs grow with them)
+IGNORE_BUDGET_SECONDS = 10.0  # the rest of the files are left unignored (reported) after this
+
+
+def _apply_gitignore_files(root: Path, files: dict[str, FileInfo], notes: list[Note] | None = None) -> None:
+    """Without git: apply the .gitignore files found in the tree (common pattern forms).
+
+    Consecutive patterns of one file with the same form are matched as one regular expression, so a
+    .gitignore with thousands of lines costs little; patterns beyond MAX_IGNORE_RULES are noted, not used."""
+    notes = notes if notes is not None else []
     rules: list[tuple[str, str, bool, bool]] = []  # (base dir, pattern, negated, dir-only)
     for rel in sorted(p for p in files if p.rsplit("/", 1)[-1] == ".gitignore"):
         base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        if files[rel].size > DEFAULT_MAX_TEXT_BYTES:
+            notes.append(Note(rel, "skipped", f"ignore file is {files[rel].size:,} bytes; not applied"))
+            continue
         try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            with open(root / rel, "rb") as fh:
+                text = fh.read(DEFAULT_MAX_TEXT_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
+        complex_ = 0
         for line in text.splitlines():
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
+            if len(line) > MAX_IGNORE_PATTERN or line.count("*") > MAX_IGNORE_STARS:
+                complex_ += 1
+                continue
+            if len(rules) >= MAX_IGNORE_RULES:
+                notes.append(
+                    Note(
+                        rel,
+                        "skipped",
+                        f"more than {MAX_IGNORE_RULES:,} ignore patterns; the rest not applied",
+                    )
+                )
+                break
             neg = line.startswith("!")
             if neg:
                 line = line[1:]
             dir_only = line.endswith("/")
             rules.append((base, line.rstrip("/"), neg, dir_only))
+        if complex_:
+            notes.append(
+                Note(
+                    rel,
+                    "skipped",
+                    f"{complex_:,} ignore pattern(s) too long or with too many `*`; not applied",
+                )
+            )
     if not rules:
         return
-    for rel, info in files.items():
+    groups: list[tuple[str, bool, bool, bool, re.Pattern[str]]] = []  # base, negated, dir-only, anchored
+    run: list[str] = []
+    for i, (base, pat, neg, dir_only) in enumerate(rules):
+        anchored = "/" in pat.strip("/")
+        pat = pat.lstrip("/")
+        run.append(fnmatch.translate(pat))
+        if pat.startswith("**/"):
+            run.append(fnmatch.translate(pat[3:]))
+        nxt = rules[i + 1] if i + 1 < len(rules) else None
+        if nxt is None or (nxt[0], nxt[2], nxt[3], "/" in nxt[1].strip("/")) != (
+            base,
+            neg,
+            dir_only,
+            anchored,
+        ):
+            groups.append((base, neg, dir_only, anchored, re.compile("|".join(run))))
+            run = []
+    deadline = time.monotonic() + IGNORE_BUDGET_SECONDS
+    for n, (rel, info) in enumerate(files.items()):
+        if n % 256 == 0 and time.monotonic() > deadline:
+            notes.append(
+                Note(
+                    None,
+                    "skipped",
+                    f"ignore patterns not applied to every file within {IGNORE_BUDGET_SECONDS:.0f} s",
+                )
+            )
+            return
         ignored = False
-        for base, pat, neg, dir_only in rules:
+        for base, neg, dir_only, anchored, rx in groups:
             if base and not rel.startswith(base + "/"):
                 continue
             sub = rel[len(base) + 1 :] if base else rel
-            if _gitignore_match(sub, pat, dir_only):
+            if _gitignore_match(sub, rx, dir_only, anchored):
                 ignored = not neg
         info.ignored = ignored
 
 
-def _gitignore_match(rel: str, pat: str, dir_only: bool) -> bool:
+def _gitignore_match(rel: str, rx: re.Pattern[str], dir_only: bool, anchored: bool) -> bool:
     parts = rel.split("/")
-    anchored = "/" in pat.strip("/")
-    pat = pat.lstrip("/")
     if anchored:
         candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
     else:
@@ -322,6 +411,6 @@ def _gitignore_match(rel: str, pat: str, dir_only: bool) -> bool:
         is_last = i == len(candidates) - 1
         if dir_only and is_last:
             continue  # the file itself is not a directory
-        if fnmatch.fnmatchcase(cand, pat) or (pat.startswith("**/") and fnmatch.fnmatchcase(cand, pat[3:])):
+        if rx.match(cand):
             return True
     return False
