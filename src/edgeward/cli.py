@@ -140,6 +140,12 @@ class Scan:
             cfg = config_mod.load(root.resolve(), args.config)
         except config_mod.ConfigError as exc:
             raise UsageError(str(exc)) from None
+        try:
+            _check_codes(
+                cfg.select + cfg.ignore + [c for codes in cfg.per_path_ignores.values() for c in codes]
+            )
+        except UsageError as exc:
+            raise UsageError(f"{cfg.source}: {exc}") from None
         if args.select:
             cfg.select = [c.strip().upper() for c in args.select.split(",") if c.strip()]
         if args.ignore:

@@ -63,7 +63,9 @@ class ConfigDoc:
 
 def load_toml(text: str) -> ConfigDoc:
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
+    except RecursionError:
+        raise DocError("invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         line = col = None
@@ -437,14 +439,29 @@ class _JsonParser:
 # --------------------------------------------------------------------------------------------- YAML
 
 
-def load_yaml(text: str) -> ConfigDoc:
-    """YAML with positions (ruamel.yaml round-trip loader; anchors and merge keys resolved)."""
+def load_yaml(text: str, *, max_bytes: int | None = None) -> ConfigDoc:
+    """YAML with positions (ruamel.yaml round-trip loader; anchors and merge keys resolved).
+
+    The pure-Python parser is slow (about 0.1-1 MB/s, much less on deeply nested flow collections), so
+    texts over `max_bytes` (default YAML_MAX_BYTES) and flow nesting deeper than 100 are refused with a
+    DocError instead of stalling the scan; pass `functools.partial(load_yaml, max_bytes=...)` to raise it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    limit = max_bytes or YAML_MAX_BYTES
+    if len(text) > limit:
+        raise DocError(f"YAML text over {limit:,} characters is not parsed (slow parser)")
+    depth = 0
+    for m in _FLOW_BRACKET.finditer(text):  # brackets inside strings count too: a rough, cheap bound
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > 100:
+            line = text.count("\n", 0, m.start()) + 1
+            raise DocError("invalid YAML: flow collections nested deeper than 100 levels", line)
     y = YAML(typ="rt", pure=True)
     try:
         node = y.load(text)
+    except RecursionError:
+        raise DocError("invalid YAML: nested too deeply") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
@@ -460,16 +477,20 @@ def load_yaml(text: str) -> ConfigDoc:
 
 
 YAML_MAX_NODES = 200_000  # aliases can expand a small file exponentially ("billion laughs")
+YAML_MAX_BYTES = 1024 * 1024
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _yaml_plain(
     node: Any, path: Path_, pos: dict[Path_, tuple[int, int]], depth: int, memo: dict[int, tuple[Any, int]]
 ) -> tuple[Any, int]:
     """(plain value, expanded node count). An aliased node is converted once and shared."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 
     if depth > 100:
         raise DocError("invalid YAML: nesting deeper than 100 levels")
+    if isinstance(node, TaggedScalar):  # `!Ref name`, `!!binary ...` with a custom tag: the plain value
+        node = node.value
     if not isinstance(node, CommentedMap | CommentedSeq):
         return (str(node) if isinstance(node, str) else node), 1
     if id(node) in memo:

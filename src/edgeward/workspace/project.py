@@ -96,9 +96,13 @@ class Project:
             self.note(rel, "skipped", f"file is {info.size:,} bytes, over the {limit:,}-byte limit for text")
         else:
             try:
-                raw = self.abspath(rel).read_bytes()
+                with open(self.abspath(rel), "rb") as fh:
+                    raw = fh.read(limit + 1)  # the file may have grown since the walk
             except OSError as exc:
                 self.note(rel, "unreadable", f"cannot read file: {exc.strerror or exc}")
+                raw = None
+            if raw is not None and len(raw) > limit:
+                self.note(rel, "skipped", f"file is over the {limit:,}-byte limit for text")
                 raw = None
             if raw is not None:
                 if b"\0" in raw[:8192]:
@@ -217,6 +221,7 @@ def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
                 notes.append(Note(rel, "unreadable", f"cannot stat: {exc.strerror or exc}"))
                 continue
             if not stat.S_ISREG(st.st_mode):
+                notes.append(Note(rel, "special", "not a regular file (FIFO, socket or device); not read"))
                 continue
             count += 1
             if count > MAX_FILES:
