@@ -421,6 +421,7 @@ class _JsonParser:
             if c == "\n":
                 self.fail("newline inside a string")
             self.adv()
+        self.i = start  # point at the opening quote (a JSON string holds no newline)
         self.fail("unterminated string")
         return ""
 
