@@ -62,8 +62,9 @@ class ConfigDoc:
 
 
 def load_toml(text: str) -> ConfigDoc:
+    text = text.removeprefix("\ufeff")  # tomllib refuses a byte order mark
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        data = tomllib.loads(text)
     except RecursionError:
         raise DocError("invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
@@ -156,10 +157,10 @@ class _TomlScanner:
     def resolve(self, keys: Path_) -> Path_:
         """Insert the latest index after every prefix that is an array of tables."""
         out: list[Any] = []
-        for k in keys:
+        for j, k in enumerate(keys):
             out.append(k)
             n = self.aot_count.get(tuple(out))
-            if n and tuple(out) != keys:
+            if n and j < len(keys) - 1:  # the header's own path gets its index from the caller
                 out.append(n - 1)
         return tuple(out)
 
@@ -366,7 +367,7 @@ class _JsonParser:
                 self.fail(f"expected a key in double quotes, found {self.s[self.i]!r}")
             start = self.here()
             key = self.string()
-            self.pos.setdefault(path + (key,), start)
+            self.pos[path + (key,)] = start  # a repeated key: the last one wins, in the value and here
             self.ws()
             if self.i >= len(self.s) or self.s[self.i] != ":":
                 self.fail("expected ':' after key")
