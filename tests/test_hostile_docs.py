@@ -328,3 +328,26 @@ def test_yaml_tags_give_plain_values_and_construct_nothing():
     doc = load_yaml("a: !Ref name\nb: !!python/object/apply:os.system ['true']\nc: !GetAtt x.y\n")
     assert doc.data == {"a": "name", "b": ["true"], "c": "x.y"}
     assert lines(doc) == {"a": 1, "b": 2, "c": 3}
+
+
+SECRET = "q8Xv2LmN7pR4tK9wZ3bC6dF1gH5jS0aE"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            f"API_TOKEN: {SECRET}x\nAPI_TOKEN: {SECRET}\n",
+            'line 2, column 1: invalid YAML: found duplicate key "API_TOKEN"',
+        ),
+        (
+            f"a: !!int {SECRET}\n",
+            "invalid YAML: ValueError: invalid literal for int() with base 10: 'q8Xv…aE (32 chars)'",
+        ),
+        (f"a: !!float {SECRET}\n", "invalid YAML: IndexError: string index out of range"),
+    ],
+)
+def test_yaml_errors_never_quote_a_secret(text, message):
+    with pytest.raises(DocError) as exc:
+        load_yaml(text)
+    assert str(exc.value) == message and SECRET not in str(exc.value)

@@ -98,9 +98,14 @@ def test_parser_crash_becomes_a_note_naming_the_file(tmp_path):
     def broken(text: str):
         raise KeyError("parser bug")
 
+    def quoting(text: str):
+        raise ValueError(f"invalid value {SECRET!r}")
+
     assert project.data("a/wrangler.toml", broken, "thing") is None
+    assert project.data("b/wrangler.toml", quoting, "thing") is None
     assert [(n.path, n.kind, n.message) for n in project.notes] == [
-        ("a/wrangler.toml", "parse-error", "thing: cannot parse (KeyError: 'parser bug')")
+        ("a/wrangler.toml", "parse-error", "thing: cannot parse (KeyError: 'parser bug')"),
+        ("b/wrangler.toml", "parse-error", "thing: invalid value 'q8Xv…aE (32 chars)'"),
     ]
 
 
@@ -522,3 +527,20 @@ def test_scan_of_a_tree_never_writes_into_it(tmp_path):
     assert snapshot(root) == before
     assert GIT_ENV  # the fixture repository was made with the isolated git environment
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_rule_crash_is_a_note_that_quotes_no_secret(tmp_path, monkeypatch):
+    from edgeward.rules.registry import load_all
+
+    rule = load_all()["SEC003"]
+
+    def crashing(project):
+        raise ValueError(f"cannot use {SECRET!r}")
+        yield  # a generator, like every rule
+
+    monkeypatch.setattr(rule, "funcs", [crashing])
+    root = write_tree(tmp_path / "t", {"good/wrangler.toml": GOOD})
+    result = run_scan(root)
+    (note,) = [n for n in result.notes if n.kind == "internal-error"]
+    assert note.message.startswith("rule SEC003 failed: ValueError: cannot use 'q8Xv…aE (32 chars)' (")
+    assert found(result, "SEC001") == [("SEC001", "good/wrangler.toml", 6)]

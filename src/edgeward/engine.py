@@ -17,6 +17,7 @@ from edgeward.checklist import ChecklistRow, evaluate
 from edgeward.config import Config
 from edgeward.findings import Finding, Hit, Note, fingerprint
 from edgeward.rules.registry import Rule, load_all
+from edgeward.workspace.docs import scrub
 from edgeward.workspace.project import Project
 
 SUPPRESS = re.compile(r"edgeward:\s*ignore\[([A-Za-z0-9_, ]+)\]\s*(.*)")
@@ -143,7 +144,7 @@ def scan(
             project.note(
                 None,
                 "internal-error",
-                f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
+                f"rule {r.code} failed: {type(exc).__name__}: {scrub(str(exc))} ({Path(tb.filename).name}:{tb.lineno})",
             )
     dedupe_fingerprints(findings)
     kept = []

@@ -16,6 +16,8 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from edgeward.findings import redact
+
 Path_ = tuple[Any, ...]
 
 
@@ -56,6 +58,17 @@ class ConfigDoc:
             else:
                 return default
         return cur
+
+
+_QUOTED = re.compile(r"""(["'])([^"'\n]{16,})\1""")
+_DUPLICATE_VALUES = re.compile(r' with value ".*')
+
+
+def scrub(message: str) -> str:
+    """A parser's (or a rule's) error message without the document text it quotes: the value of a
+    duplicate key and quoted runs of 16 or more characters, which may be secrets, are redacted."""
+    message = _DUPLICATE_VALUES.sub("", message)
+    return _QUOTED.sub(lambda m: m[1] + redact(m[2]) + m[1], message)
 
 
 # --------------------------------------------------------------------------------------------- TOML
@@ -468,9 +481,11 @@ def load_yaml(text: str, *, max_bytes: int | None = None) -> ConfigDoc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        raise DocError(f"invalid YAML: {exc.problem or exc}", line, col) from None
+        raise DocError(f"invalid YAML: {scrub(str(exc.problem or exc))}", line, col) from None
     except YAMLError as exc:
-        raise DocError(f"invalid YAML: {exc}") from None
+        raise DocError(f"invalid YAML: {scrub(str(exc))}") from None
+    except Exception as exc:  # the constructors of `!!int x`, `!!float x`... fail in their own ways
+        raise DocError(f"invalid YAML: {type(exc).__name__}: {scrub(str(exc))}") from None
     positions: dict[Path_, tuple[int, int]] = {}
     data, size = _yaml_plain(node, (), positions, 0, {})
     if size > YAML_MAX_NODES:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from edgeward.findings import Note
+from edgeward.workspace.docs import scrub
 
 SKIP_DIRS = {".git", "node_modules", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", "target"}
 # `target` (cargo) and `.venv` are build/install output; wrangler output dirs are kept for artifact scanning.
@@ -133,11 +134,13 @@ class Project:
             try:
                 value = loader(text)
             except ValueError as exc:  # DocError is a ValueError
-                self.note(rel, "parse-error", f"{what}: {exc}")
+                self.note(rel, "parse-error", f"{what}: {scrub(str(exc))}")
             except RecursionError:
                 self.note(rel, "parse-error", f"{what}: nested too deeply")
             except Exception as exc:  # a parser bug on hostile input must not stop the rule for every file
-                self.note(rel, "parse-error", f"{what}: cannot parse ({type(exc).__name__}: {exc})")
+                self.note(
+                    rel, "parse-error", f"{what}: cannot parse ({type(exc).__name__}: {scrub(str(exc))})"
+                )
         self._facts[key] = value
         return value
 
