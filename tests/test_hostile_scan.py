@@ -544,3 +544,33 @@ def test_rule_crash_is_a_note_that_quotes_no_secret(tmp_path, monkeypatch):
     (note,) = [n for n in result.notes if n.kind == "internal-error"]
     assert note.message.startswith("rule SEC003 failed: ValueError: cannot use 'q8Xv…aE (32 chars)' (")
     assert found(result, "SEC001") == [("SEC001", "good/wrangler.toml", 6)]
+
+
+def test_huge_arrays_are_capped_in_memory(tmp_path, monkeypatch):
+    from edgeward.workspace import docs, units
+
+    monkeypatch.setattr(docs, "MAX_POSITIONS", 50)
+    monkeypatch.setattr(units, "MAX_LIST", 20)
+    routes = ", ".join(f'"r{i}.example.com/*"' for i in range(100))
+    root = write_tree(
+        tmp_path / "t",
+        {
+            "toml/wrangler.toml": f"name = 'w'\nroutes = [{routes}]\n[vars]\nAPI_TOKEN = '{SECRET}'\n",
+            "jsonc/wrangler.jsonc": f'{{"name": "w", "routes": [{routes}]}}',
+            "good/wrangler.toml": GOOD,
+        },
+    )
+    result = run_scan(root)
+    skipped = sorted((n.path, n.message) for n in result.notes if n.kind == "skipped")
+    assert skipped == [
+        ("jsonc/wrangler.jsonc", "`routes` has 100 entries; only the first 20 are checked"),
+        ("toml/wrangler.toml", "`routes` has 100 entries; only the first 20 are checked"),
+    ]
+    # positions stop after 50 entries: later keys fall back to their nearest ancestor with a line
+    assert found(result, "SEC001") == [
+        ("SEC001", "good/wrangler.toml", 6),
+        ("SEC001", "toml/wrangler.toml", 1),
+    ]
+    doc = docs.load_toml(f"routes = [{routes}]\n")
+    assert len(doc.positions) == 50 and doc.line(("routes", 99)) == 1
+    assert len(docs.load_jsonc(f"[{routes}]").positions) == 50

@@ -88,11 +88,21 @@ def load_toml(text: str) -> ConfigDoc:
             line, col = int(m.group(1)), int(m.group(2))
             msg = msg[: m.start()].strip()
         raise DocError(f"invalid TOML: {msg}", line, col) from None
+    scanner = _TomlScanner(text)
     try:
-        positions = _TomlScanner(text).scan()
+        positions = scanner.scan()
+    except _Enough:
+        positions = scanner.pos  # the rest falls back to the nearest ancestor with a line
     except (RecursionError, IndexError):
         positions = {}  # values are right; lines fall back to 1
     return ConfigDoc(data, positions, "toml")
+
+
+MAX_POSITIONS = 200_000  # per document: positions cost memory (a 9 MB array would take gigabytes)
+
+
+class _Enough(Exception):
+    pass
 
 
 class _TomlScanner:
@@ -141,6 +151,8 @@ class _TomlScanner:
             self.skip_ws(newlines=True)
             if self.i >= len(self.s):
                 break
+            if len(self.pos) >= MAX_POSITIONS:
+                raise _Enough
             start = self.here()
             if self.peek() == "[":
                 aot = self.peek(1) == "["
@@ -222,6 +234,8 @@ class _TomlScanner:
                 if self.peek() == "]" or not self.peek():
                     self.adv()
                     return
+                if len(self.pos) >= MAX_POSITIONS:
+                    raise _Enough
                 before = self.i
                 self.pos.setdefault(path + (idx,), self.here())
                 self.value(path + (idx,))
@@ -290,6 +304,12 @@ def _escaped(s: str, i: int) -> bool:
 # --------------------------------------------------------------------------------------- JSON / JSONC
 
 
+_JSON_WS = re.compile(r"[ \t\r\n\ufeff]+")
+_JSON_WS_START = frozenset(" \t\r\n\ufeff/")
+_JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+_JSON_STRING_BODY = re.compile(r'(?:[^"\\\n]|\\[^\n])*')
+
+
 def load_jsonc(text: str, *, allow_comments: bool = True) -> ConfigDoc:
     """JSON with // and /* */ comments and trailing commas (wrangler.jsonc, tsconfig-style files)."""
     p = _JsonParser(text, allow_comments)
@@ -318,23 +338,24 @@ class _JsonParser:
         return (self.line, self.i - self.col0 + 1)
 
     def adv(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.i >= len(self.s):
-                return
-            if self.s[self.i] == "\n":
-                self.line += 1
-                self.col0 = self.i + 1
-            self.i += 1
+        j = min(self.i + n, len(self.s))
+        newlines = self.s.count("\n", self.i, j)
+        if newlines:
+            self.line += newlines
+            self.col0 = self.s.rfind("\n", self.i, j) + 1
+        self.i = j
 
     def ws(self) -> None:
         s = self.s
+        if self.i < len(s) and s[self.i] not in _JSON_WS_START:
+            return
         while self.i < len(s):
             c = s[self.i]
             if c in " \t\r\n\ufeff":
-                self.adv()
+                self.adv(_JSON_WS.match(s, self.i).end() - self.i)
             elif self.comments and s.startswith("//", self.i):
-                while self.i < len(s) and s[self.i] != "\n":
-                    self.adv()
+                end = s.find("\n", self.i)
+                self.adv((len(s) if end == -1 else end) - self.i)
             elif self.comments and s.startswith("/*", self.i):
                 end = s.find("*/", self.i + 2)
                 if end == -1:
@@ -353,6 +374,8 @@ class _JsonParser:
             return self.arr(path)
         if c == '"':
             return self.string()
+        if c in "-0123456789":
+            return self.number()
         for lit, val in (("true", True), ("false", False), ("null", None)):
             if self.s.startswith(lit, self.i):
                 self.adv(len(lit))
@@ -380,7 +403,8 @@ class _JsonParser:
                 self.fail(f"expected a key in double quotes, found {self.s[self.i]!r}")
             start = self.here()
             key = self.string()
-            self.pos[path + (key,)] = start  # a repeated key: the last one wins, in the value and here
+            if len(self.pos) < MAX_POSITIONS:
+                self.pos[path + (key,)] = start  # a repeated key: the last one wins, in value and here
             self.ws()
             if self.i >= len(self.s) or self.s[self.i] != ":":
                 self.fail("expected ':' after key")
@@ -406,7 +430,8 @@ class _JsonParser:
                 self.adv()
                 self.depth -= 1
                 return out
-            self.pos.setdefault(path + (len(out),), self.here())
+            if len(self.pos) < MAX_POSITIONS:
+                self.pos.setdefault(path + (len(out),), self.here())
             out.append(self.value(path + (len(out),)))
             self.ws()
             if self.i < len(self.s) and self.s[self.i] == ",":
@@ -419,36 +444,29 @@ class _JsonParser:
         import json
 
         start = self.i
-        self.adv()
         s = self.s
-        while self.i < len(s):
-            c = s[self.i]
-            if c == "\\":
-                self.adv(2)
-                continue
-            if c == '"':
-                self.adv()
-                try:
-                    return json.loads(s[start : self.i])
-                except ValueError:
-                    self.fail("bad escape in string")
-            if c == "\n":
-                self.fail("newline inside a string")
-            self.adv()
+        end = _JSON_STRING_BODY.match(s, start + 1).end()  # up to a quote, a newline or the end
+        if end < len(s) and s[end] == '"':
+            self.i = end + 1  # no newline inside: the line does not change
+            try:
+                return json.loads(s[start : self.i])
+            except ValueError:
+                self.fail("bad escape in string")
+        if end < len(s) and (s[end] == "\n" or s.startswith("\\\n", end)):
+            self.i = end + (s[end] == "\\")
+            self.fail("newline inside a string")
         self.i = start  # point at the opening quote (a JSON string holds no newline)
         self.fail("unterminated string")
         return ""
 
     def number(self) -> int | float:
-        import re
-
-        m = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?").match(self.s, self.i)
+        m = _JSON_NUMBER.match(self.s, self.i)
         if not m or not m.group(0):
             self.fail(f"unexpected character {self.s[self.i]!r}")
         assert m
-        self.adv(len(m.group(0)))
         text = m.group(0)
-        return float(text) if any(ch in text for ch in ".eE") else int(text)
+        self.i += len(text)  # no newline in a number
+        return float(text) if m.group(2) or m.group(3) else int(text)
 
 
 # --------------------------------------------------------------------------------------------- YAML
