@@ -574,3 +574,26 @@ def test_huge_arrays_are_capped_in_memory(tmp_path, monkeypatch):
     doc = docs.load_toml(f"routes = [{routes}]\n")
     assert len(doc.positions) == 50 and doc.line(("routes", 99)) == 1
     assert len(docs.load_jsonc(f"[{routes}]").positions) == 50
+
+
+def test_floods_of_symlinks_and_entries_are_summarised(tmp_path, monkeypatch):
+    monkeypatch.setattr(project_mod, "MAX_WALK_NOTES", 3)
+    root = write_tree(tmp_path / "t", {"good/wrangler.toml": GOOD})
+    (root / "links").mkdir()
+    for i in range(10):
+        os.symlink(f"/nowhere/{i}", root / "links" / f"l{i}")
+    result = run_scan(root)
+    assert [(n.path, n.kind, n.message) for n in result.notes] == [
+        ("links/l0", "symlink", "symbolic link to '/nowhere/0' not followed"),
+        ("links/l1", "symlink", "symbolic link to '/nowhere/1' not followed"),
+        ("links/l2", "symlink", "symbolic link to '/nowhere/2' not followed"),
+        (None, "symlink", "7 more `symlink` notes not listed"),
+    ]
+    assert found(result, "SEC001") == [("SEC001", "good/wrangler.toml", 6)]
+    monkeypatch.setattr(project_mod, "MAX_ENTRIES", 5)
+    for i in range(10):
+        (root / f"empty{i}").mkdir()
+    project = Project.load(root)
+    assert (None, "skipped", "more than 5 directory entries; the rest were not scanned") in {
+        (n.path, n.kind, n.message) for n in project.notes
+    }

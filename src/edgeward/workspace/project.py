@@ -8,6 +8,7 @@ built from files (parsed configs, source IR, lockfiles...) are memoised per proj
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 import stat
@@ -189,11 +190,28 @@ class Project:
 # ------------------------------------------------------------------------------------------ walking
 
 
+MAX_ENTRIES = 1_000_000  # directory entries of every kind looked at (links, empty directories...)
+MAX_WALK_NOTES = 100  # notes of one kind (symlink, special, unreadable) listed one by one; the rest counted
+
+
 def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
     """Every regular file below root; symlinks are never followed (no loops, nothing outside root)."""
-    count = 0
+    count = entries_seen = 0
     stack = [root]
     seen_dirs: set[tuple[int, int]] = set()
+    unlisted: dict[str, int] = {}
+
+    def note(rel: str, kind: str, message: str) -> None:
+        n = unlisted.get(kind, 0)
+        if n < MAX_WALK_NOTES:
+            notes.append(Note(rel, kind, message))
+        unlisted[kind] = n + 1
+
+    def summary() -> None:
+        for kind, n in unlisted.items():
+            if n > MAX_WALK_NOTES:
+                notes.append(Note(None, kind, f"{n - MAX_WALK_NOTES:,} more `{kind}` notes not listed"))
+
     while stack:
         d = stack.pop()
         try:
@@ -202,17 +220,29 @@ def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
             if ident in seen_dirs:
                 continue
             seen_dirs.add(ident)
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
+            with os.scandir(d) as it:  # read at most what the limit leaves, then sort
+                entries = sorted(itertools.islice(it, MAX_ENTRIES - entries_seen + 1), key=lambda e: e.name)
         except OSError as exc:
             rel = d.relative_to(root).as_posix() if d != root else "."
-            notes.append(Note(rel, "unreadable", f"cannot list directory: {exc.strerror or exc}"))
+            note(rel, "unreadable", f"cannot list directory: {exc.strerror or exc}")
             continue
         for e in entries:
+            entries_seen += 1
+            if entries_seen > MAX_ENTRIES:
+                notes.append(
+                    Note(
+                        None,
+                        "skipped",
+                        f"more than {MAX_ENTRIES:,} directory entries; the rest were not scanned",
+                    )
+                )
+                summary()
+                return
             rel = Path(e.path).relative_to(root).as_posix()
             try:
                 if e.is_symlink():
                     target = os.readlink(e.path)
-                    notes.append(Note(rel, "symlink", f"symbolic link to {target!r} not followed"))
+                    note(rel, "symlink", f"symbolic link to {target!r} not followed")
                     continue
                 if e.is_dir(follow_symlinks=False):
                     if e.name in SKIP_DIRS:
@@ -221,18 +251,20 @@ def _walk(root: Path, notes: list[Note]) -> Iterator[FileInfo]:
                     continue
                 st = e.stat(follow_symlinks=False)
             except OSError as exc:
-                notes.append(Note(rel, "unreadable", f"cannot stat: {exc.strerror or exc}"))
+                note(rel, "unreadable", f"cannot stat: {exc.strerror or exc}")
                 continue
             if not stat.S_ISREG(st.st_mode):
-                notes.append(Note(rel, "special", "not a regular file (FIFO, socket or device); not read"))
+                note(rel, "special", "not a regular file (FIFO, socket or device); not read")
                 continue
             count += 1
             if count > MAX_FILES:
                 notes.append(
                     Note(None, "skipped", f"more than {MAX_FILES:,} files; the rest were not scanned")
                 )
+                summary()
                 return
             yield FileInfo(rel, st.st_size)
+    summary()
 
 
 # ------------------------------------------------------------------------------------------ git state
