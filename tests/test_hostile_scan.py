@@ -597,3 +597,19 @@ def test_floods_of_symlinks_and_entries_are_summarised(tmp_path, monkeypatch):
     assert (None, "skipped", "more than 5 directory entries; the rest were not scanned") in {
         (n.path, n.kind, n.message) for n in project.notes
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "cannot read baseline: nested too deeply"),
+        (b"\xff", "cannot read baseline: 'utf-8' codec can't decode byte 0xff in position 0"),
+        ('{"fingerprints": 1}', 'not an edgeward baseline (expected {"fingerprints": [...]})'),
+    ],
+)
+def test_hostile_baseline_is_exit_2_naming_the_file(tmp_path, capsys, content, message):
+    root = write_tree(tmp_path / "t", {"wrangler.toml": GOOD, ".edgeward-baseline.json": content})
+    base = root / ".edgeward-baseline.json"
+    code, out, err = run_cli(capsys, "scan", str(root), "--baseline", str(base))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"edgeward: error: {base}: {message}")

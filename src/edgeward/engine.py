@@ -77,9 +77,18 @@ def dedupe_fingerprints(findings: list[Finding]) -> None:
             f.fingerprint = fingerprint(f.code, f.path, f.fingerprint, n)
 
 
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+
+
 def load_baseline(path: str) -> set[str]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BASELINE_BYTES + 1)
+        if len(raw) > MAX_BASELINE_BYTES:
+            raise ValueError(f"over {MAX_BASELINE_BYTES:,} bytes")
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path}: cannot read baseline: nested too deeply") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read baseline: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("fingerprints"), list):
