@@ -613,3 +613,18 @@ def test_hostile_baseline_is_exit_2_naming_the_file(tmp_path, capsys, content, m
     code, out, err = run_cli(capsys, "scan", str(root), "--baseline", str(base))
     assert (code, out) == (2, "")
     assert err.startswith(f"edgeward: error: {base}: {message}")
+
+
+def test_path_arguments_too_long_are_usage_errors(tmp_path, capsys):
+    root = write_tree(tmp_path / "t", {"wrangler.toml": GOOD})
+    long = "a/" * 3000
+    for argv in (
+        ["scan", long],
+        ["scan", str(root), "--config", long],
+        ["scan", str(root), "--baseline", long],
+        ["scan", str(root), "--output", long],
+        ["scan", str(root), "-q", "--write-baseline", long],
+    ):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and err.startswith("edgeward: error: a/a/"), argv
+        assert "File name too long" in err

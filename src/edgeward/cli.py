@@ -132,10 +132,13 @@ class Scan:
         from edgeward.engine import load_baseline, scan, write_baseline
 
         root = Path(args.path)
-        if not root.exists():
-            raise UsageError(f"{args.path}: no such file or directory")
-        if not root.is_dir():
-            raise UsageError(f"{args.path}: not a directory (scan takes a repository or directory)")
+        try:
+            if not root.exists():
+                raise UsageError(f"{args.path}: no such file or directory")
+            if not root.is_dir():
+                raise UsageError(f"{args.path}: not a directory (scan takes a repository or directory)")
+        except OSError as exc:  # a name too long, a directory we may not enter...
+            raise UsageError(f"{args.path}: {exc.strerror or exc}") from None
         try:
             cfg = config_mod.load(root.resolve(), args.config)
         except config_mod.ConfigError as exc:

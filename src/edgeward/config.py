@@ -122,7 +122,11 @@ def load(root: Path, explicit: str | None = None) -> Config:
         [Path(explicit)] if explicit else [root / ".edgeward.toml", root / "pyproject.toml"]
     )
     for path in candidates:
-        if not path.is_file():  # follows links; a FIFO or device is not a file
+        try:
+            is_file = path.is_file()  # follows links; a FIFO or device is not a file
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+        if not is_file:
             if explicit:
                 raise ConfigError(f"{path}: configuration file not found")
             continue
