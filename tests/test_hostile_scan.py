@@ -628,3 +628,15 @@ def test_path_arguments_too_long_are_usage_errors(tmp_path, capsys):
         code, _, err = run_cli(capsys, *argv)
         assert code == 2 and err.startswith("edgeward: error: a/a/"), argv
         assert "File name too long" in err
+
+
+def test_text_cache_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(project_mod, "MAX_TEXT_CACHE", 100)
+    root = write_tree(tmp_path / "t", {"a.js": "a" * 60, "b.js": "b" * 60, "bin.js": b"\0\0"})
+    project = Project.load(root)
+    assert project.text("a.js") == "a" * 60 and project.text("b.js") == "b" * 60
+    assert project.text("bin.js") is None
+    assert set(project._text) == {"a.js", "bin.js"}  # b.js is over the budget: read again when asked
+    assert project.text("b.js") == "b" * 60 and [(n.path, n.kind) for n in project.notes] == [
+        ("bin.js", "binary")
+    ]

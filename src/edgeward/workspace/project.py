@@ -26,6 +26,7 @@ SKIP_DIRS = {".git", "node_modules", ".hg", ".svn", "__pycache__", ".venv", "ven
 # `target` (cargo) and `.venv` are build/install output; wrangler output dirs are kept for artifact scanning.
 DEFAULT_MAX_TEXT_BYTES = 10 * 1024 * 1024
 MAX_FILES = 200_000
+MAX_TEXT_CACHE = 256 * 1024 * 1024  # characters of file text kept in memory across the scan
 T = TypeVar("T")
 
 
@@ -54,6 +55,7 @@ class Project:
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
     options: dict[str, Any] = field(default_factory=dict)
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _text_chars: int = field(default=0, repr=False)
     _facts: dict[Any, Any] = field(default_factory=dict, repr=False)
     _noted: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
@@ -117,7 +119,9 @@ class Project:
                             rel, "encoding", f"not valid UTF-8 (byte {exc.start}); read with replacement"
                         )
                         result = raw.decode("utf-8", errors="replace")
-        self._text[rel] = result
+        if result is None or self._text_chars + len(result) <= MAX_TEXT_CACHE:
+            self._text[rel] = result  # beyond the budget, a file is read again when asked again
+            self._text_chars += len(result or "")
         return result
 
     def lines(self, rel: str) -> list[str]:
