@@ -477,6 +477,7 @@ def test_gitignore_rule_count_is_capped(tmp_path, monkeypatch):
         ),
         (".edgeward.toml", 'select = ["NOPE"]\n', "unknown rule code or area 'NOPE' (see `edgeward rules`)"),
         (".edgeward.toml", 'ignore = [""]\n', "`ignore` must be a list of rule codes or areas"),
+        (".edgeward.toml", 'tool = "x"\n', "unknown key(s) tool"),
         (".edgeward.toml", 'per-path-ignores = { "x/**" = ["NOPE"] }\n', "unknown rule code or area 'NOPE'"),
         (".edgeward.toml", "compatibility-date-max-age-days = 1" + "0" * 30 + "\n", "whole number of days"),
         (".edgeward.toml", "compatibility-date-max-age-days = true\n", "whole number of days"),

@@ -140,7 +140,7 @@ def load(root: Path, explicit: str | None = None) -> Config:
             data = tomllib.loads(raw.decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as exc:
             raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
-        if path.name == "pyproject.toml" or "tool" in data:
+        if path.name == "pyproject.toml" or isinstance(data.get("tool"), dict):
             tool = data.get("tool", {})
             table = tool.get("edgeward") if isinstance(tool, dict) else None
             if table is None:
