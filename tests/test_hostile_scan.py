@@ -193,7 +193,7 @@ def test_file_count_limit_is_a_note(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------ hostile names
 
 
-HOSTILE_DIRS = ["new\nline", "esc\x1b[2Jred", "-rf", "sp ace#%"]
+HOSTILE_DIRS = ["new\nline", "esc\x1b[2Jred", "-rf", "sp ace#%", "bidi\u202egnp.exe"]
 BAD_BYTES_DIR = b"bad\xffdir"
 
 
@@ -222,12 +222,12 @@ def test_hostile_file_names_are_scanned_and_every_format_renders(hostile_names):
     for fmt in FORMATS:
         text = render(result, fmt)
         text.encode("utf-8")  # strict: no lone surrogate left
-        assert "\x1b" not in text
+        assert "\x1b" not in text and "\u202e" not in text.replace("\\u202e", "")
     data = json.loads(render(result, "json"))
     assert {f["path"] for f in data["findings"]} >= {"new\nline/wrangler.toml", f"{bad}/wrangler.toml"}
     plain = render(result, "text")
     assert "new\\nline/wrangler.toml" in plain and "bad\\xffdir/wrangler.toml" in plain
-    assert "esc\\x1b[2Jred/wrangler.toml" in plain
+    assert "esc\\x1b[2Jred/wrangler.toml" in plain and "bidi\\u202egnp.exe/wrangler.toml" in plain
     assert "vars.API_TOKEN\\x1b[2J\\n\\ud800" in plain
     assert "\nline/wrangler.toml" not in plain  # a newline in a name cannot forge a report line
     sarif = json.loads(render(result, "sarif"))

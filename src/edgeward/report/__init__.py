@@ -11,10 +11,13 @@ from typing import Any
 
 FORMATS = ("text", "json", "sarif", "markdown")
 
-# Control characters (terminal escapes, newlines that would forge report lines) and lone surrogates (bytes
-# of a file name that are not UTF-8, kept by surrogateescape) in names and messages taken from the tree.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Control characters (terminal escapes, newlines that would forge report lines), bidirectional overrides
+# and line separators (text that displays other than it reads) and lone surrogates (bytes of a file name
+# that are not UTF-8, kept by surrogateescape) in names and messages taken from the tree.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_JSON_ESCAPE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -33,9 +36,10 @@ def printable(text: Any) -> str:
 
 
 def json_safe(text: str) -> str:
-    """JSON text from `json.dumps(..., ensure_ascii=False)` with lone surrogates written as `\\uXXXX`
-    escapes, so that it can be encoded as UTF-8 (the value decodes back to the same string)."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """JSON text from `json.dumps(..., ensure_ascii=False)` with lone surrogates (so that it can be encoded
+    as UTF-8), C1 controls and bidirectional overrides written as `\\uXXXX` escapes: the values decode back
+    to the same strings, and the file shows what it holds when printed."""
+    return _JSON_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render(result: Any, fmt: str, *, color: bool = False, quiet: bool = False) -> str:
