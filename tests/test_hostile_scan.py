@@ -641,3 +641,23 @@ def test_text_cache_is_bounded(tmp_path, monkeypatch):
     assert project.text("b.js") == "b" * 60 and [(n.path, n.kind) for n in project.notes] == [
         ("bin.js", "binary")
     ]
+
+
+def test_file_with_thousands_of_findings_is_split_into_lines_once(tmp_path):
+    import random
+    import string
+
+    rnd = random.Random(7)
+    values = [
+        "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(32)) for _ in range(3000)
+    ]
+    root = make_repo(
+        tmp_path / "r", {".dev.vars": "".join(f"API_TOKEN_{i}={v}\n" for i, v in enumerate(values))}
+    )
+    project = Project.load(root)
+    assert project.lines(".dev.vars") is project.lines(".dev.vars")  # memoised, not split per finding
+    result = run_scan(root)
+    assert len(found(result, "SEC002", ".dev.vars")) == 1000
+    assert found(result, "SEC002")[-1] == ("SEC002", ".dev.vars", 1000)
+    report = render(result, "json")
+    assert not any(v in report for v in values)

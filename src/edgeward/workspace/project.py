@@ -56,6 +56,7 @@ class Project:
     options: dict[str, Any] = field(default_factory=dict)
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
     _text_chars: int = field(default=0, repr=False)
+    _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _facts: dict[Any, Any] = field(default_factory=dict, repr=False)
     _noted: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
@@ -125,8 +126,16 @@ class Project:
         return result
 
     def lines(self, rel: str) -> list[str]:
+        """The file's lines (memoised with the text: do not modify the list)."""
+        cached = self._lines.get(rel)
+        if cached is not None:
+            return cached
         t = self.text(rel)
-        return t.splitlines() if t is not None else []
+        out = t.splitlines() if t is not None else []
+        if rel in self._text and self._text_chars + len(t or "") <= MAX_TEXT_CACHE:
+            self._lines[rel] = out  # a file with many findings is not split once per finding
+            self._text_chars += len(t or "")
+        return out
 
     def data(self, rel: str, loader: Callable[[str], T], what: str) -> T | None:
         """Parse a file with `loader` (e.g. docs.load_toml), memoised; a parse error becomes a note."""
