@@ -661,3 +661,39 @@ def test_file_with_thousands_of_findings_is_split_into_lines_once(tmp_path):
     assert found(result, "SEC002")[-1] == ("SEC002", ".dev.vars", 1000)
     report = render(result, "json")
     assert not any(v in report for v in values)
+
+
+def test_suppression_comment_search_runs_once_per_line(tmp_path, monkeypatch):
+    from edgeward import engine
+    from edgeward.findings import Confidence, Finding, Severity
+
+    root = write_tree(tmp_path / "t", {"dist/app.js": "x" * 100_000 + "\n"})
+    project = Project.load(root)
+    calls = []
+    real = engine.SUPPRESS
+
+    class Counting:
+        def search(self, text):
+            calls.append(len(text))
+            return real.search(text)
+
+    monkeypatch.setattr(engine, "SUPPRESS", Counting())
+    seen: dict = {}
+    for i in range(50):
+        f = Finding(
+            "SEC005",
+            "n",
+            "secrets",
+            Severity.HIGH,
+            Confidence.HIGH,
+            "dist/app.js",
+            1,
+            i + 1,
+            1,
+            "m",
+            "",
+            "fp",
+            [],
+        )
+        assert not engine._suppressed(project, f, seen)
+    assert calls == [100_000]

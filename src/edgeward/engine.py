@@ -105,13 +105,16 @@ def write_baseline(path: str, findings: list[Finding]) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _suppressed(project: Project, f: Finding) -> bool:
+def _suppressed(project: Project, f: Finding, seen: dict[tuple[str, int], Any] | None = None) -> bool:
     if not f.path:
         return False
+    seen = {} if seen is None else seen  # (path, line) -> match: a long line is searched once
     lines = project.lines(f.path) if f.path in project.files else []
     for ln in (f.line, f.line - 1):
         if 1 <= ln <= len(lines):
-            m = SUPPRESS.search(lines[ln - 1])
+            if (f.path, ln) not in seen:
+                seen[(f.path, ln)] = SUPPRESS.search(lines[ln - 1])
+            m = seen[(f.path, ln)]
             if not m:
                 continue
             codes = {c.strip().upper() for c in m.group(1).split(",")}
@@ -158,10 +161,11 @@ def scan(
     dedupe_fingerprints(findings)
     kept = []
     suppressed = baselined = path_ignored = 0
+    searched: dict[tuple[str, int], Any] = {}
     for f in findings:
         if config.ignored_at(f.code, f.path):
             path_ignored += 1
-        elif _suppressed(project, f):
+        elif _suppressed(project, f, searched):
             suppressed += 1
         elif baseline is not None and f.fingerprint in baseline:
             baselined += 1
