@@ -697,3 +697,11 @@ def test_suppression_comment_search_runs_once_per_line(tmp_path, monkeypatch):
         )
         assert not engine._suppressed(project, f, seen)
     assert calls == [100_000]
+
+
+def test_sarif_uris_are_valid_relative_references():
+    from edgeward.report.sarif import _uri
+
+    assert _uri("node_modules/@scope/pkg/index.js") == "node_modules/@scope/pkg/index.js"
+    assert _uri("c:d/a b#c%d?e/[id].ts") == "c%3Ad/a%20b%23c%25d%3Fe/%5Bid%5D.ts"  # no scheme, no fragment
+    assert _uri("bad\udcffdir/x") == "bad%FFdir/x" and _uri("k\ud800") == "k%ED%A0%80"

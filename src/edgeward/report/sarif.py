@@ -31,9 +31,12 @@ def _uri(path: str) -> str:
     """A relative path as a URI reference: spaces, `#`, `%`, control characters and bytes that are not
     UTF-8 (surrogateescape) percent-encoded."""
     try:
-        return quote(path, safe="/", errors="surrogateescape")
+        return quote(path, safe=_URI_SAFE, errors="surrogateescape")
     except UnicodeEncodeError:  # a surrogate that is no raw byte
-        return quote(path, safe="/", errors="surrogatepass")
+        return quote(path, safe=_URI_SAFE, errors="surrogatepass")
+
+
+_URI_SAFE = "/@!$&'()*+,;="  # RFC 3986 path characters besides letters, digits, -._~ and ":" (a scheme)
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
