@@ -82,7 +82,7 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity | None
     text = render(result, args.format, color=color, quiet=args.quiet)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            Path(args.output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write report: {exc.strerror or exc}") from None
         if not args.quiet:
@@ -91,12 +91,31 @@ def emit(result: Any, args: argparse.Namespace, default_fail_on: Severity | None
                 file=sys.stderr,
             )
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except UnicodeEncodeError:  # a terminal or PYTHONIOENCODING that is not UTF-8: write UTF-8 bytes
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # e.g. a full disk behind a redirection
+            _silence_stdout()
+            raise UsageError(f"cannot write report to standard output: {exc.strerror or exc}") from None
     if args.fail_on == "never" or (not args.fail_on and default_fail_on is None):
         return EXIT_OK
     threshold = Severity.parse(args.fail_on) if args.fail_on else default_fail_on
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or already closed
+        pass
 
 
 def _progress(enabled: bool):
@@ -158,10 +177,13 @@ class Scan:
         from edgeward.engine import load_baseline, scan
 
         root = Path(args.path)
-        if not root.exists():
-            raise UsageError(f"{args.path}: no such file or directory")
-        if not root.is_dir():
-            raise UsageError(f"{args.path}: not a directory (scan takes a repository or directory)")
+        try:
+            if not root.exists():
+                raise UsageError(f"{args.path}: no such file or directory")
+            if not root.is_dir():
+                raise UsageError(f"{args.path}: not a directory (scan takes a repository or directory)")
+        except OSError as exc:  # a name too long, a directory we may not enter...
+            raise UsageError(f"{args.path}: {exc.strerror or exc}") from None
         try:
             cfg = config_mod.load(root.resolve(), args.config)
         except config_mod.ConfigError as exc:
@@ -403,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         print("edgeward: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
 
 

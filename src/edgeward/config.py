@@ -26,6 +26,9 @@ class ConfigError(ValueError):
     pass
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a pyproject.toml or .edgeward.toml larger than this is not read
+
+
 @dataclass
 class Config:
     select: list[str] = field(default_factory=list)
@@ -74,12 +77,14 @@ KNOWN_KEYS = {
 def _codes(value: object, key: str, where: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: `{key}` must be a list of rule codes or areas")
     return [v.strip().upper() for v in value]
 
 
 def from_table(table: dict, where: str) -> Config:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: the edgeward configuration must be a table of settings")
     unknown = set(table) - KNOWN_KEYS
     if unknown:
         raise ConfigError(
@@ -108,8 +113,10 @@ def from_table(table: dict, where: str) -> Config:
             raise ConfigError(f"{where}: `{key}` must be a list of strings")
         setattr(cfg, attr, val)
     age = table.get("compatibility-date-max-age-days", 365)
-    if not isinstance(age, int) or age < 1:
-        raise ConfigError(f"{where}: `compatibility-date-max-age-days` must be a positive integer")
+    if not isinstance(age, int) or isinstance(age, bool) or not 1 <= age <= 100_000:
+        raise ConfigError(
+            f"{where}: `compatibility-date-max-age-days` must be a whole number of days (1-100000)"
+        )
     cfg.compat_max_age_days = age
     osv = table.get("osv-db")
     if osv is not None and not isinstance(osv, str):
@@ -126,16 +133,27 @@ def load(root: Path, explicit: str | None = None) -> Config:
         [Path(explicit)] if explicit else [root / ".edgeward.toml", root / "pyproject.toml"]
     )
     for path in candidates:
-        if not path.is_file():
+        try:
+            is_file = path.is_file()  # follows links; a FIFO or device is not a file
+        except OSError as exc:
+            raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+        if not is_file:
             if explicit:
                 raise ConfigError(f"{path}: configuration file not found")
             continue
+        if not explicit and not path.resolve().is_relative_to(root.resolve()):
+            raise ConfigError(f"{path}: symbolic link to a file outside the scanned directory; not read")
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
+                raise ConfigError(f"{path}: configuration file over {MAX_CONFIG_BYTES:,} bytes; not read")
+            data = tomllib.loads(raw.decode("utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, RecursionError) as exc:
             raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
-        if path.name == "pyproject.toml" or "tool" in data:
-            table = data.get("tool", {}).get("edgeward")
+        if path.name == "pyproject.toml" or isinstance(data.get("tool"), dict):
+            tool = data.get("tool", {})
+            table = tool.get("edgeward") if isinstance(tool, dict) else None
             if table is None:
                 if explicit:
                     raise ConfigError(f"{path}: no [tool.edgeward] table")

@@ -17,6 +17,7 @@ from edgeward.checklist import ChecklistRow, evaluate
 from edgeward.config import Config
 from edgeward.findings import Finding, Hit, Note, fingerprint
 from edgeward.rules.registry import Rule, load_all
+from edgeward.workspace.docs import scrub
 from edgeward.workspace.project import Project
 
 SUPPRESS = re.compile(r"edgeward:\s*ignore\[([A-Za-z0-9_, ]+)\]\s*(.*)")
@@ -74,7 +75,7 @@ def run_rules(
             note(
                 None,
                 "internal-error",
-                f"rule {r.code} failed: {type(exc).__name__}: {exc} ({Path(tb.filename).name}:{tb.lineno})",
+                f"rule {r.code} failed: {type(exc).__name__}: {scrub(str(exc))} ({Path(tb.filename).name}:{tb.lineno})",
             )
     return found
 
@@ -112,9 +113,18 @@ def dedupe_fingerprints(findings: list[Finding]) -> None:
             f.fingerprint = fingerprint(f.code, f.path, f.fingerprint, n)
 
 
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+
+
 def load_baseline(path: str) -> set[str]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BASELINE_BYTES + 1)
+        if len(raw) > MAX_BASELINE_BYTES:
+            raise ValueError(f"over {MAX_BASELINE_BYTES:,} bytes")
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path}: cannot read baseline: nested too deeply") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot read baseline: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("fingerprints"), list):
@@ -131,15 +141,18 @@ def write_baseline(path: str, findings: list[Finding]) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def _suppressed(project: Project, f: Finding) -> bool:
+def _suppressed(project: Project, f: Finding, seen: dict[tuple[str, int], Any] | None = None) -> bool:
     if not f.path:
         return False
     if f.extra.get("artifact") == f.path:
         return False  # built output (bundle, wasm, package): no suppression comments; may be binary or huge
+    seen = {} if seen is None else seen  # (path, line) -> match: a long line is searched once
     lines = project.lines(f.path) if f.path in project.files else []
     for ln in (f.line, f.line - 1):
         if 1 <= ln <= len(lines):
-            m = SUPPRESS.search(lines[ln - 1])
+            if (f.path, ln) not in seen:
+                seen[(f.path, ln)] = SUPPRESS.search(lines[ln - 1])
+            m = seen[(f.path, ln)]
             if not m:
                 continue
             codes = {c.strip().upper() for c in m.group(1).split(",")}
@@ -182,10 +195,11 @@ def scan(
     dedupe_fingerprints(findings)
     kept = []
     suppressed = baselined = path_ignored = 0
+    searched: dict[tuple[str, int], Any] = {}
     for f in findings:
         if config.ignored_at(f.code, f.path):
             path_ignored += 1
-        elif _suppressed(project, f):
+        elif _suppressed(project, f, searched):
             suppressed += 1
         elif baseline is not None and f.fingerprint in baseline:
             baselined += 1

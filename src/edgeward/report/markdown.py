@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from edgeward.report import printable
+
 ICON = {"pass": "✅", "fail": "❌", "not-verifiable": "❔", "not-applicable": "➖"}
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|").replace("<", "&lt;")
+
+
+def _code(text: str) -> str:
+    """A path as inline code, safe in a table cell whatever characters the name holds."""
+    t = printable(text).replace("|", "\\|")
+    return f"`` {t} ``" if "`" in t else f"`{t}`"
 
 
 def render_markdown(result: Any) -> str:
@@ -16,7 +24,7 @@ def render_markdown(result: Any) -> str:
     if result.findings:
         out += ["| severity | code | location | message |", "|---|---|---|---|"]
         for f in result.findings:
-            loc = f"`{f.path}:{f.line}`" if f.path else "repository"
+            loc = _code(f"{f.path}:{f.line}") if f.path else "repository"
             out.append(f"| {f.severity} | {f.code} {f.name} | {loc} | {_cell(f.message)} |")
         out.append("")
     else:
@@ -31,6 +39,6 @@ def render_markdown(result: Any) -> str:
         out.append("")
     if result.notes:
         out += [f"<details><summary>{len(result.notes)} note(s)</summary>", ""]
-        out += [f"- `{n.path or 'run'}`: {n.kind}: {_cell(n.message)}" for n in result.notes]
+        out += [f"- {_code(n.path or 'run')}: {n.kind}: {_cell(n.message)}" for n in result.notes]
         out += ["", "</details>", ""]
     return "\n".join(out)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from edgeward import __version__
 from edgeward.findings import Severity
+from edgeward.report import json_safe
 from edgeward.rules.registry import get
 
 LEVEL = {
@@ -23,6 +25,18 @@ SCORE = {
     Severity.LOW: "3.0",
     Severity.INFO: "1.0",
 }
+
+
+def _uri(path: str) -> str:
+    """A relative path as a URI reference: spaces, `#`, `%`, control characters and bytes that are not
+    UTF-8 (surrogateescape) percent-encoded."""
+    try:
+        return quote(path, safe=_URI_SAFE, errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no raw byte
+        return quote(path, safe=_URI_SAFE, errors="surrogatepass")
+
+
+_URI_SAFE = "/@!$&'()*+,;="  # RFC 3986 path characters besides letters, digits, -._~ and ":" (a scheme)
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
@@ -70,7 +84,7 @@ def render_sarif(result: Any) -> str:
                         "artifactLocation": (
                             {"uri": f.path}  # an absolute URL (probe findings) has no base
                             if "://" in f.path
-                            else {"uri": f.path, "uriBaseId": "SRCROOT"}
+                            else {"uri": _uri(f.path), "uriBaseId": "SRCROOT"}
                         ),
                         "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line},
                     }
@@ -78,7 +92,7 @@ def render_sarif(result: Any) -> str:
             ]
         results.append(res)
     root = str(result.root)
-    root_uri = (root if "://" in root else "file://" + root.rstrip("/")).rstrip("/") + "/"
+    root_uri = (root if "://" in root else "file://" + _uri(root.rstrip("/"))).rstrip("/") + "/"
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -108,7 +122,7 @@ def render_sarif(result: Any) -> str:
                                             {
                                                 "physicalLocation": {
                                                     "artifactLocation": {
-                                                        "uri": n.path,
+                                                        "uri": _uri(n.path),
                                                         "uriBaseId": "SRCROOT",
                                                     }
                                                 }
@@ -126,4 +140,4 @@ def render_sarif(result: Any) -> str:
             }
         ],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"

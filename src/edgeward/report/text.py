@@ -6,6 +6,7 @@ from itertools import groupby
 from typing import Any
 
 from edgeward.findings import Finding, Severity
+from edgeward.report import printable
 
 COLORS = {
     Severity.CRITICAL: "\033[1;35m",
@@ -32,20 +33,20 @@ def render_text(result: Any, *, color: bool = False, quiet: bool = False) -> str
     out: list[str] = []
     findings: list[Finding] = result.findings
     for path, group in groupby(findings, key=lambda f: f.path or "(repository)"):
-        out.append(c(BOLD, path))
+        out.append(c(BOLD, printable(path)))
         for f in group:
             sev = c(COLORS[f.severity], f"{str(f.severity):<8}")
             # a URL (probe findings) has no line: show blanks rather than a meaningless 1:1
             where = " " * 9 if "://" in (f.path or "") else f"{f.line:>5}:{f.column:<3}"
             out.append(f"  {where} {sev} {c(BOLD, f.code)} {f.name}  [{f.confidence} confidence]")
-            out.append(f"               {f.message}")
+            out.append(f"               {printable(f.message)}")
             if f.evidence:
-                out.append(c(DIM, f"               evidence: {f.evidence}"))
+                out.append(c(DIM, f"               evidence: {printable(f.evidence)}"))
         out.append("")
     if not quiet and result.notes:
         out.append(c(BOLD, f"Notes ({len(result.notes)})"))
         for n in result.notes:
-            out.append(f"  {n.path or '(run)'}: {n.kind}: {n.message}")
+            out.append(f"  {printable(n.path or '(run)')}: {n.kind}: {printable(n.message)}")
         out.append("")
     if result.checklist:
         out.append(c(BOLD, "Operational checklist"))
@@ -53,7 +54,7 @@ def render_text(result: Any, *, color: bool = False, quiet: bool = False) -> str
             status = c(STATUS_COLORS.get(row.status, ""), f"{row.status:<15}")
             out.append(f"  {row.item:>2}. {status} {row.title}")
             if row.note and not quiet:
-                out.append(c(DIM, f"                       {row.note}"))
+                out.append(c(DIM, f"                       {printable(row.note)}"))
         out.append("")
     counts = {s: sum(1 for f in findings if f.severity == s) for s in Severity}
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), reverse=True) if n) or "no findings"

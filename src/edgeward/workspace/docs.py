@@ -11,9 +11,12 @@ walks the same text. A document that does not parse raises `DocError` with the l
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
+
+from edgeward.findings import redact
 
 Path_ = tuple[Any, ...]
 
@@ -57,27 +60,49 @@ class ConfigDoc:
         return cur
 
 
+_QUOTED = re.compile(r"""(["'])([^"'\n]{16,})\1""")
+_DUPLICATE_VALUES = re.compile(r' with value ".*')
+
+
+def scrub(message: str) -> str:
+    """A parser's (or a rule's) error message without the document text it quotes: the value of a
+    duplicate key and quoted runs of 16 or more characters, which may be secrets, are redacted."""
+    message = _DUPLICATE_VALUES.sub("", message)
+    return _QUOTED.sub(lambda m: m[1] + redact(m[2]) + m[1], message)
+
+
 # --------------------------------------------------------------------------------------------- TOML
 
 
 def load_toml(text: str) -> ConfigDoc:
+    text = text.removeprefix("\ufeff")  # tomllib refuses a byte order mark
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise DocError("invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         line = col = None
-        import re
-
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         if m:
             line, col = int(m.group(1)), int(m.group(2))
             msg = msg[: m.start()].strip()
         raise DocError(f"invalid TOML: {msg}", line, col) from None
+    scanner = _TomlScanner(text)
     try:
-        positions = _TomlScanner(text).scan()
+        positions = scanner.scan()
+    except _Enough:
+        positions = scanner.pos  # the rest falls back to the nearest ancestor with a line
     except (RecursionError, IndexError):
         positions = {}  # values are right; lines fall back to 1
     return ConfigDoc(data, positions, "toml")
+
+
+MAX_POSITIONS = 200_000  # per document: positions cost memory (a 9 MB array would take gigabytes)
+
+
+class _Enough(Exception):
+    pass
 
 
 class _TomlScanner:
@@ -99,12 +124,16 @@ class _TomlScanner:
         return self.s[j] if j < len(self.s) else ""
 
     def adv(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.i < len(self.s):
-                if self.s[self.i] == "\n":
-                    self.line += 1
-                    self.col0 = self.i + 1
-                self.i += 1
+        j = min(self.i + n, len(self.s))
+        newlines = self.s.count("\n", self.i, j)
+        if newlines:
+            self.line += newlines
+            self.col0 = self.s.rfind("\n", self.i, j) + 1
+        self.i = j
+
+    def to_eol(self) -> None:
+        j = self.s.find("\n", self.i)
+        self.adv((len(self.s) if j == -1 else j) - self.i)
 
     def skip_ws(self, newlines: bool) -> None:
         while self.i < len(self.s):
@@ -112,8 +141,7 @@ class _TomlScanner:
             if c in " \t\r" or (newlines and c == "\n"):
                 self.adv()
             elif c == "#":
-                while self.i < len(self.s) and self.s[self.i] != "\n":
-                    self.adv()
+                self.to_eol()
             else:
                 break
 
@@ -123,6 +151,8 @@ class _TomlScanner:
             self.skip_ws(newlines=True)
             if self.i >= len(self.s):
                 break
+            if len(self.pos) >= MAX_POSITIONS:
+                raise _Enough
             start = self.here()
             if self.peek() == "[":
                 aot = self.peek(1) == "["
@@ -140,9 +170,10 @@ class _TomlScanner:
                     self.aot_count[path] = n + 1
                     self.pos.setdefault(path, start)
                     current = path + (n,)
-                else:
+                    self.pos.setdefault(current, start)
+                else:  # an explicit [table] wins over the implicit definition by an earlier [a.b] header
                     current = path
-                self.pos.setdefault(current, start)
+                    self.pos[current] = start
             else:
                 self.keyval(current, start)
             self.skip_to_eol()
@@ -151,17 +182,16 @@ class _TomlScanner:
     def resolve(self, keys: Path_) -> Path_:
         """Insert the latest index after every prefix that is an array of tables."""
         out: list[Any] = []
-        for k in keys:
+        for j, k in enumerate(keys):
             out.append(k)
             n = self.aot_count.get(tuple(out))
-            if n and tuple(out) != keys:
+            if n and j < len(keys) - 1:  # the header's own path gets its index from the caller
                 out.append(n - 1)
         return tuple(out)
 
     def skip_to_eol(self) -> None:
         self.skip_ws(False)
-        while self.i < len(self.s) and self.s[self.i] != "\n":
-            self.adv()
+        self.to_eol()
 
     def read_key(self) -> list[str]:
         keys: list[str] = []
@@ -171,10 +201,9 @@ class _TomlScanner:
             if c == '"' or c == "'":
                 keys.append(self.read_string())
             else:
-                start = self.i
-                while self.i < len(self.s) and (self.s[self.i].isalnum() or self.s[self.i] in "_-"):
-                    self.adv()
-                keys.append(self.s[start : self.i])
+                m = _BARE_KEY.match(self.s, self.i)
+                keys.append(m.group())
+                self.i = m.end()  # a bare key holds no newline
             self.skip_ws(False)
             if self.peek() == ".":
                 self.adv()
@@ -205,26 +234,34 @@ class _TomlScanner:
                 if self.peek() == "]" or not self.peek():
                     self.adv()
                     return
+                if len(self.pos) >= MAX_POSITIONS:
+                    raise _Enough
+                before = self.i
                 self.pos.setdefault(path + (idx,), self.here())
                 self.value(path + (idx,))
                 idx += 1
                 self.skip_ws(True)
                 if self.peek() == ",":
                     self.adv()
+                elif self.i == before:  # never loop on text this scanner does not understand
+                    self.adv()
         elif c == "{":
             self.adv()
             while True:
-                self.skip_ws(False)
+                self.skip_ws(True)  # newlines: TOML 1.1 allows them in inline tables
                 if self.peek() == "}" or not self.peek():
                     self.adv()
                     return
+                before = self.i
                 self.keyval(path, self.here())
-                self.skip_ws(False)
+                self.skip_ws(True)
                 if self.peek() == ",":
                     self.adv()
+                elif self.i == before:
+                    self.adv()
         else:
-            while self.i < len(self.s) and self.s[self.i] not in ",]}\n#":
-                self.adv()
+            m = _PLAIN_VALUE.match(self.s, self.i)
+            self.adv(m.end() - self.i)
 
     def read_string(self) -> str:
         q = self.peek()
@@ -240,23 +277,21 @@ class _TomlScanner:
             text = self.s[self.i : end]
             self.adv(end + 3 - self.i)
             return text
-        self.adv()
-        buf = []
-        while self.i < len(self.s) and self.s[self.i] != q and self.s[self.i] != "\n":
-            if q == '"' and self.s[self.i] == "\\":
-                buf.append(self.s[self.i : self.i + 2])
-                self.adv(2)
-                continue
-            buf.append(self.s[self.i])
-            self.adv()
-        self.adv()
-        raw = "".join(buf)
+        m = (_BASIC_BODY if q == '"' else _LITERAL_BODY).match(self.s, self.i + 1)
+        raw = m.group()
+        self.adv(m.end() + 1 - self.i)  # the body and the closing quote (one line: no newline inside)
         if q == '"' and "\\" in raw:
             try:
                 return tomllib.loads(f'k = "{raw}"')["k"]
             except tomllib.TOMLDecodeError:
                 return raw
         return raw
+
+
+_PLAIN_VALUE = re.compile(r"[^,\]}\n#]*")  # a number, boolean or date: up to the next delimiter
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]*")
+_BASIC_BODY = re.compile(r'(?:[^"\\\n]|\\[^\n])*')  # inside "...": up to the closing quote
+_LITERAL_BODY = re.compile(r"[^'\n]*")
 
 
 def _escaped(s: str, i: int) -> bool:
@@ -267,6 +302,12 @@ def _escaped(s: str, i: int) -> bool:
 
 
 # --------------------------------------------------------------------------------------- JSON / JSONC
+
+
+_JSON_WS = re.compile(r"[ \t\r\n\ufeff]+")
+_JSON_WS_START = frozenset(" \t\r\n\ufeff/")
+_JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+_JSON_STRING_BODY = re.compile(r'(?:[^"\\\n]|\\[^\n])*')
 
 
 def load_jsonc(text: str, *, allow_comments: bool = True) -> ConfigDoc:
@@ -297,21 +338,24 @@ class _JsonParser:
         return (self.line, self.i - self.col0 + 1)
 
     def adv(self, n: int = 1) -> None:
-        for _ in range(n):
-            if self.s[self.i] == "\n":
-                self.line += 1
-                self.col0 = self.i + 1
-            self.i += 1
+        j = min(self.i + n, len(self.s))
+        newlines = self.s.count("\n", self.i, j)
+        if newlines:
+            self.line += newlines
+            self.col0 = self.s.rfind("\n", self.i, j) + 1
+        self.i = j
 
     def ws(self) -> None:
         s = self.s
+        if self.i < len(s) and s[self.i] not in _JSON_WS_START:
+            return
         while self.i < len(s):
             c = s[self.i]
             if c in " \t\r\n\ufeff":
-                self.adv()
+                self.adv(_JSON_WS.match(s, self.i).end() - self.i)
             elif self.comments and s.startswith("//", self.i):
-                while self.i < len(s) and s[self.i] != "\n":
-                    self.adv()
+                end = s.find("\n", self.i)
+                self.adv((len(s) if end == -1 else end) - self.i)
             elif self.comments and s.startswith("/*", self.i):
                 end = s.find("*/", self.i + 2)
                 if end == -1:
@@ -330,6 +374,8 @@ class _JsonParser:
             return self.arr(path)
         if c == '"':
             return self.string()
+        if c in "-0123456789":
+            return self.number()
         for lit, val in (("true", True), ("false", False), ("null", None)):
             if self.s.startswith(lit, self.i):
                 self.adv(len(lit))
@@ -357,7 +403,8 @@ class _JsonParser:
                 self.fail(f"expected a key in double quotes, found {self.s[self.i]!r}")
             start = self.here()
             key = self.string()
-            self.pos.setdefault(path + (key,), start)
+            if len(self.pos) < MAX_POSITIONS:
+                self.pos[path + (key,)] = start  # a repeated key: the last one wins, in value and here
             self.ws()
             if self.i >= len(self.s) or self.s[self.i] != ":":
                 self.fail("expected ':' after key")
@@ -383,7 +430,8 @@ class _JsonParser:
                 self.adv()
                 self.depth -= 1
                 return out
-            self.pos.setdefault(path + (len(out),), self.here())
+            if len(self.pos) < MAX_POSITIONS:
+                self.pos.setdefault(path + (len(out),), self.here())
             out.append(self.value(path + (len(out),)))
             self.ws()
             if self.i < len(self.s) and self.s[self.i] == ",":
@@ -396,61 +444,74 @@ class _JsonParser:
         import json
 
         start = self.i
-        self.adv()
         s = self.s
-        while self.i < len(s):
-            c = s[self.i]
-            if c == "\\":
-                self.adv(2)
-                continue
-            if c == '"':
-                self.adv()
-                try:
-                    return json.loads(s[start : self.i])
-                except ValueError:
-                    self.fail("bad escape in string")
-            if c == "\n":
-                self.fail("newline inside a string")
-            self.adv()
+        end = _JSON_STRING_BODY.match(s, start + 1).end()  # up to a quote, a newline or the end
+        if end < len(s) and s[end] == '"':
+            self.i = end + 1  # no newline inside: the line does not change
+            try:
+                return json.loads(s[start : self.i])
+            except ValueError:
+                self.fail("bad escape in string")
+        if end < len(s) and (s[end] == "\n" or s.startswith("\\\n", end)):
+            self.i = end + (s[end] == "\\")
+            self.fail("newline inside a string")
+        self.i = start  # point at the opening quote (a JSON string holds no newline)
         self.fail("unterminated string")
         return ""
 
     def number(self) -> int | float:
-        import re
-
-        m = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?").match(self.s, self.i)
+        m = _JSON_NUMBER.match(self.s, self.i)
         if not m or not m.group(0):
             self.fail(f"unexpected character {self.s[self.i]!r}")
         assert m
-        self.adv(len(m.group(0)))
         text = m.group(0)
-        return float(text) if any(ch in text for ch in ".eE") else int(text)
+        self.i += len(text)  # no newline in a number
+        return float(text) if m.group(2) or m.group(3) else int(text)
 
 
 # --------------------------------------------------------------------------------------------- YAML
 
 
-def load_yaml(text: str) -> ConfigDoc:
-    """YAML with positions (ruamel.yaml round-trip loader; anchors and merge keys resolved)."""
+def load_yaml(text: str, *, max_bytes: int | None = None) -> ConfigDoc:
+    """YAML with positions (ruamel.yaml round-trip loader; anchors and merge keys resolved).
+
+    The pure-Python parser is slow (about 0.1-1 MB/s, much less on deeply nested flow collections), so
+    texts over `max_bytes` (default YAML_MAX_BYTES) and flow nesting deeper than 100 are refused with a
+    DocError instead of stalling the scan; pass `functools.partial(load_yaml, max_bytes=...)` to raise it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    limit = max_bytes or YAML_MAX_BYTES
+    if len(text) > limit:
+        raise DocError(f"YAML text over {limit:,} characters is not parsed (slow parser)")
+    depth = 0
+    for m in _FLOW_BRACKET.finditer(text):  # brackets inside strings count too: a rough, cheap bound
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > 100:
+            line = text.count("\n", 0, m.start()) + 1
+            raise DocError("invalid YAML: flow collections nested deeper than 100 levels", line)
     y = YAML(typ="rt", pure=True)
     try:
         node = y.load(text)
+    except RecursionError:
+        raise DocError("invalid YAML: nested too deeply") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        raise DocError(f"invalid YAML: {exc.problem or exc}", line, col) from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise DocError(f"invalid YAML: {exc}") from None
+        raise DocError(f"invalid YAML: {scrub(str(exc.problem or exc))}", line, col) from None
+    except YAMLError as exc:
+        raise DocError(f"invalid YAML: {scrub(str(exc))}") from None
+    except Exception as exc:  # the constructors of `!!int x`, `!!float x`... fail in their own ways
+        raise DocError(f"invalid YAML: {type(exc).__name__}: {scrub(str(exc))}") from None
     positions: dict[Path_, tuple[int, int]] = {}
     data, size = _yaml_plain(node, (), positions, 0, {}, [0])
     return ConfigDoc(data, positions, "yaml")
 
 
 YAML_MAX_NODES = 200_000  # aliases can expand a small file exponentially ("billion laughs")
+YAML_MAX_BYTES = 1024 * 1024
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _yaml_plain(
@@ -463,10 +524,12 @@ def _yaml_plain(
 ) -> tuple[Any, int]:
     """(plain value, expanded node count). An aliased node is converted once and shared; its positions are
     repeated under every path that refers to it, so a rule sees the line where the text really is."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 
     if depth > 100:
         raise DocError("invalid YAML: nesting deeper than 100 levels")
+    if isinstance(node, TaggedScalar):  # `!Ref name`, `!!binary ...` with a custom tag: the plain value
+        node = node.value
     if not isinstance(node, CommentedMap | CommentedSeq):
         return (str(node) if isinstance(node, str) else node), 1
     if id(node) in memo:

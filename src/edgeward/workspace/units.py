@@ -129,7 +129,7 @@ class EnvView:
                 continue
             value, path = hit
             if isinstance(value, list):
-                out.extend((v, path + (i,)) for i, v in enumerate(value))
+                out.extend((v, path + (i,)) for i, v in enumerate(value[:MAX_LIST]))
             elif value:
                 out.append((value, path))
         return out
@@ -141,7 +141,7 @@ class EnvView:
             hit = self.own(kind)
             if hit is None or not isinstance(hit[0], list):
                 continue
-            for i, b in enumerate(hit[0]):
+            for i, b in enumerate(hit[0][:MAX_LIST]):
                 if isinstance(b, dict):
                     out.append(
                         {
@@ -156,6 +156,7 @@ class EnvView:
 
 
 _MISSING = object()
+MAX_LIST = 10_000  # routes or bindings of one kind looked at per environment (a hostile config has millions)
 
 
 @dataclass
@@ -199,6 +200,16 @@ def load_units(project: Project) -> list[Unit]:
             main = doc.get(("main",))
             if isinstance(main, str) and main:
                 unit.main = unit.rel(main)
+            for env in unit.envs:
+                for key in ("route", "routes", *BINDING_KINDS):
+                    hit = env.own(key)
+                    if hit is not None and isinstance(hit[0], list) and len(hit[0]) > MAX_LIST:
+                        project.note(
+                            info.path,
+                            "skipped",
+                            f"`{'.'.join(map(str, hit[1]))}` has {len(hit[0]):,} entries; only the first "
+                            f"{MAX_LIST:,} are checked",
+                        )
         _attach_manifest(project, unit)
         if unit.main and unit.main.endswith(".py"):
             unit.language = "python"
