@@ -712,7 +712,9 @@ def build_commands(project: Project) -> list[Command]:
         if not isinstance(scripts, dict):
             continue
         for key, value in scripts.items():
-            if isinstance(value, str) and key != "env_vars":
+            # `post_init` runs once, when `fastly compute init` scaffolds the project on a developer's
+            # machine; it is not part of a build (`build`, `post_build`) and never runs in CI or deploys.
+            if isinstance(value, str) and key not in ("env_vars", "post_init"):
                 out += b.commands_of(
                     value, info.path, doc.line(("scripts", key)), cwd=info.dir, origin="fastly.toml"
                 )

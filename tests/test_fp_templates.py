@@ -1,0 +1,100 @@
+"""False positives found by scanning project templates that users start from (scaffolds shipped in npm
+packages, Fastly starter kits). Each test is a small near-miss in the same shape, written for edgeward,
+asserting the exact findings of the rule involved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import found, make_repo, run_scan
+
+TODAY = dt.date.today().isoformat()
+
+
+# ------------------------------------------------------------------------------ PLT003: scaffold tokens
+
+
+def _worker(date_value: str, *, env_date: str | None = None) -> dict[str, str]:
+    cfg = (
+        "{\n"
+        '  "name": "<PROJECT_SLUG>",\n'
+        '  "main": "src/index.ts",\n'
+        f'  "compatibility_date": "{date_value}",\n'
+        '  "logpush": true\n'
+    )
+    if env_date is not None:
+        cfg += f',  "env": {{ "staging": {{ "compatibility_date": "{env_date}" }} }}\n'
+    cfg += "}\n"
+    return {
+        "wrangler.jsonc": cfg,
+        "src/index.ts": "export default { async fetch() { return new Response('hi'); } };\n",
+    }
+
+
+def test_plt003_skips_whole_value_template_placeholders(tmp_path):
+    for i, token in enumerate(
+        ["<COMPATIBILITY_DATE>", "{{ compatibility_date }}", "${COMPAT_DATE}", "%DATE%", "__TODAY__"]
+    ):
+        result = run_scan(make_repo(tmp_path / f"r{i}", _worker(token)))
+        assert found(result, "PLT003") == [], token
+
+
+def test_plt003_still_reports_a_value_that_is_not_a_date(tmp_path):
+    # Not a placeholder: a typo'd date and a date with a token glued to it are still reported.
+    result = run_scan(make_repo(tmp_path / "r", _worker("2024-13-45", env_date="<DATE>-01")))
+    assert found(result, "PLT003") == [
+        ("PLT003", "wrangler.jsonc", 4),
+        ("PLT003", "wrangler.jsonc", 6),
+    ]
+
+
+def test_plt003_placeholder_next_to_a_stale_environment(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _worker("<COMPATIBILITY_DATE>", env_date="2019-02-03")))
+    assert found(result, "PLT003") == [("PLT003", "wrangler.jsonc", 6)]
+
+
+def test_plt003_current_date_is_silent(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _worker(TODAY)))
+    assert found(result, "PLT003") == []
+
+
+# --------------------------------------------------------------- SUP002: fastly.toml [scripts].post_init
+
+_FASTLY_JS = {
+    "package.json": '{\n  "dependencies": { "@fastly/js-compute": "3.20.0" }\n}\n',
+    "package-lock.json": (
+        '{\n  "name": "x",\n  "lockfileVersion": 3,\n  "packages": {\n'
+        '    "": { "dependencies": { "@fastly/js-compute": "3.20.0" } },\n'
+        '    "node_modules/@fastly/js-compute": { "version": "3.20.0" }\n  }\n}\n'
+    ),
+    "src/index.js": "addEventListener('fetch', (e) => e.respondWith(new Response('ok')));\n",
+}
+
+
+def _fastly_toml(scripts: str) -> str:
+    return (
+        'manifest_version = 3\nname = "starter"\nlanguage = "javascript"\n\n'
+        '[setup.log_endpoints.siem]\nprovider = "Splunk"\n\n'
+        f"[scripts]\n{scripts}"
+    )
+
+
+def test_sup002_ignores_post_init_scaffold_step(tmp_path):
+    files = {
+        **_FASTLY_JS,
+        "fastly.toml": _fastly_toml('build = "npm run build"\npost_init = "npm install"\n'),
+    }
+    result = run_scan(make_repo(tmp_path / "r", files))
+    assert found(result, "SUP002") == []
+
+
+def test_sup002_still_reports_npm_install_in_build_and_post_build(tmp_path):
+    scripts = (
+        'build = "npm install && npm run build"\npost_init = "npm install"\npost_build = "npm i left-pad"\n'
+    )
+    files = {**_FASTLY_JS, "fastly.toml": _fastly_toml(scripts)}
+    result = run_scan(make_repo(tmp_path / "r", files))
+    assert found(result, "SUP002") == [
+        ("SUP002", "fastly.toml", 9),
+        ("SUP002", "fastly.toml", 11),
+    ]
