@@ -98,3 +98,92 @@ def test_sup002_still_reports_npm_install_in_build_and_post_build(tmp_path):
         ("SUP002", "fastly.toml", 9),
         ("SUP002", "fastly.toml", 11),
     ]
+
+
+# ------------------------------------------------------------ SUP004: versions from the job's CI matrix
+
+_RUST_APP = {
+    "fastly.toml": 'manifest_version = 3\nname = "r"\nlanguage = "rust"\n[setup.log_endpoints.siem]\nprovider = "x"\n',
+    "Cargo.toml": '[package]\nname = "r"\nversion = "0.1.0"\n\n[dependencies]\nfastly = "=0.11.2"\n',
+    "Cargo.lock": (
+        'version = 3\n\n[[package]]\nname = "fastly"\nversion = "0.11.2"\n'
+        'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
+    ),
+    "src/main.rs": "#[fastly::main]\nfn main(req: fastly::Request) -> Result<fastly::Response, fastly::Error> {\n"
+    '    fastly::log::set_panic_endpoint("siem").ok();\n    Ok(fastly::Response::new())\n}\n',
+}
+
+
+def _toolchain_workflow(matrix: str, toolchain: str = "${{ matrix.rust }}") -> str:
+    return (
+        "on: pull_request\n"
+        "jobs:\n"
+        "  test:\n"
+        "    strategy:\n"
+        f"      matrix:\n{matrix}"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - uses: dtolnay/rust-toolchain@master\n"
+        "        with:\n"
+        f"          toolchain: {toolchain}\n"
+        "      - run: cargo build --locked\n"
+    )
+
+
+def _ci_sup004(tmp_path, name: str, workflow: str) -> list:
+    files = {**_RUST_APP, ".github/workflows/ci.yml": workflow}
+    result = run_scan(make_repo(tmp_path / name, files))
+    return [f for f in found(result, "SUP004") if f[1] == ".github/workflows/ci.yml"]
+
+
+def test_sup004_toolchain_from_an_exact_matrix_is_pinned(tmp_path):
+    exact = "        rust: [1.79.0]\n"
+    assert _ci_sup004(tmp_path, "a", _toolchain_workflow(exact)) == []
+    with_include = "        rust: [1.79.0]\n        include:\n          - rust: 1.80.1\n"
+    assert _ci_sup004(tmp_path, "b", _toolchain_workflow(with_include)) == []
+
+
+def test_sup004_toolchain_from_a_floating_or_unknown_matrix_is_reported(tmp_path):
+    floating = "        rust: [1.79.0, stable]\n"
+    assert _ci_sup004(tmp_path, "a", _toolchain_workflow(floating)) == [
+        ("SUP004", ".github/workflows/ci.yml", 12)
+    ]
+    from_json = "        rust: ${{ fromJSON(vars.RUSTS) }}\n"
+    assert _ci_sup004(tmp_path, "b", _toolchain_workflow(from_json)) == [
+        ("SUP004", ".github/workflows/ci.yml", 12)
+    ]
+    other_axis = "        os: [ubuntu-latest]\n"
+    assert _ci_sup004(tmp_path, "c", _toolchain_workflow(other_axis)) == [
+        ("SUP004", ".github/workflows/ci.yml", 12)
+    ]
+
+
+def test_sup004_wrangler_action_version_from_the_matrix(tmp_path):
+    def workflow(versions: str) -> str:
+        return (
+            "on: push\n"
+            "jobs:\n"
+            "  deploy:\n"
+            "    strategy:\n"
+            "      matrix:\n"
+            f"        wrangler: [{versions}]\n"
+            "    runs-on: ubuntu-latest\n"
+            "    steps:\n"
+            "      - uses: cloudflare/wrangler-action@v3\n"
+            "        with:\n"
+            "          wranglerVersion: ${{ matrix.wrangler }}\n"
+        )
+
+    worker = {
+        "wrangler.toml": 'name = "w"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\nlogpush = true\n',
+        "src/index.js": "export default { fetch() { return new Response('ok'); } };\n",
+    }
+
+    def ci_hits(name: str, versions: str) -> list:
+        files = {**worker, ".github/workflows/deploy.yml": workflow(versions)}
+        result = run_scan(make_repo(tmp_path / name, files))
+        return [f for f in found(result, "SUP004") if f[1] == ".github/workflows/deploy.yml"]
+
+    assert ci_hits("exact", "4.20.0, 3.114.1") == []
+    assert ci_hits("range", "4.20.0, ^4") == [("SUP004", ".github/workflows/deploy.yml", 11)]
