@@ -33,7 +33,14 @@ def _worker(date_value: str, *, env_date: str | None = None) -> dict[str, str]:
 
 def test_plt003_skips_whole_value_template_placeholders(tmp_path):
     for i, token in enumerate(
-        ["<COMPATIBILITY_DATE>", "{{ compatibility_date }}", "${COMPAT_DATE}", "%DATE%", "__TODAY__"]
+        [
+            "<COMPATIBILITY_DATE>",
+            "{{ compatibility_date }}",
+            "${COMPAT_DATE}",
+            "%DATE%",
+            "%%DATE%%",
+            "__TODAY__",
+        ]
     ):
         result = run_scan(make_repo(tmp_path / f"r{i}", _worker(token)))
         assert found(result, "PLT003") == [], token

@@ -25,7 +25,7 @@ def key_path(path: tuple) -> str:
 # `${COMPAT_DATE}`, `$DATE`, `%DATE%`, `__DATE__`): the file is a template, not a deployable config.
 _TEMPLATE_TOKEN = re.compile(
     r"<\s*[A-Za-z_][\w.-]*\s*>|\{\{\s*[^{}]+?\s*\}\}|\$\{\s*[A-Za-z_][\w.]*\s*\}|\$[A-Z_][A-Z0-9_]*"
-    r"|%[A-Za-z_][\w]*%|__[A-Z][A-Z0-9_]*__|\{[A-Za-z_][\w]*\}"
+    r"|%%?[A-Za-z_][\w]*%%?|__[A-Z][A-Z0-9_]*__|\{[A-Za-z_][\w]*\}"
 )
 
 
