@@ -194,3 +194,76 @@ def test_sup004_wrangler_action_version_from_the_matrix(tmp_path):
 
     assert ci_hits("exact", "4.20.0, 3.114.1") == []
     assert ci_hits("range", "4.20.0, ^4") == [("SUP004", ".github/workflows/deploy.yml", 11)]
+
+
+# ----------------------------------------------- ISO004: a keyed memo refilled after an early return
+
+
+def _severities(result, code: str) -> list[tuple[int, str]]:
+    return sorted((f.line, f.severity.name.lower()) for f in result.findings if f.code == code)
+
+
+_MEMO_WORKER = """\
+import { createRemoteJWKSet, jwtVerify } from "jose";
+
+let keySet = null;
+let keySetIssuer = null;
+
+function keysFor(issuer) {
+  if (keySet && keySetIssuer === issuer) {
+    return keySet;
+  }
+  keySet = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
+  keySetIssuer = issuer;
+  return keySet;
+}
+
+export default {
+  async fetch(request, env) {
+    const token = request.headers.get("authorization")?.slice(7) ?? "";
+    const { payload } = await jwtVerify(token, keysFor(env.ISSUER), {
+      issuer: env.ISSUER,
+      audience: env.AUDIENCE,
+      algorithms: ["RS256"],
+    });
+    return new Response(payload.sub);
+  },
+};
+"""
+
+_NOT_A_MEMO_WORKER = """\
+let lastCaller = null;
+let lastPath = null;
+
+export default {
+  async fetch(request, env) {
+    if (lastCaller && lastPath === "/health") {
+      return new Response("busy");
+    }
+    lastCaller = request.headers.get("x-user");
+    lastPath = new URL(request.url).pathname;
+    await env.QUEUE.send({ who: lastCaller });
+    return new Response(lastCaller);
+  },
+};
+"""
+
+
+def _js_worker(code: str) -> dict[str, str]:
+    return {
+        "wrangler.toml": (
+            'name = "w"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\nlogpush = true\n\n'
+            '[vars]\nISSUER = "https://id.example.com"\nAUDIENCE = "api"\n'
+        ),
+        "src/index.js": code,
+    }
+
+
+def test_iso004_keyed_memo_of_config_value_is_low(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _js_worker(_MEMO_WORKER)))
+    assert _severities(result, "ISO004") == [(10, "low"), (11, "low")]
+
+
+def test_iso004_request_data_behind_the_same_guard_stays_high(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _js_worker(_NOT_A_MEMO_WORKER)))
+    assert _severities(result, "ISO004") == [(9, "high"), (10, "high")]

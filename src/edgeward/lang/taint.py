@@ -262,6 +262,9 @@ class Engine:
         self.unused: ir.Node | None = None
         self.branch = 0
         self.in_request = False  # evaluating code that runs while a request is handled
+        # per function: module names whose cached value an earlier `if (name && ...) return name;` hands out,
+        # so a later write to them in the same function only fills a memo (see _lazy)
+        self.memo_guards: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
@@ -647,6 +650,10 @@ class Engine:
         self.block(s.orelse, frame)
         self.branch -= 1
         self.conds = conds
+        if _exits(s.body) and not s.orelse:
+            present = _presence_tested(s.test)
+            if present:
+                self.memo_guards.setdefault(id(self.cur_func), set()).update(present)
         if names and negated and _exits(s.body):
             for n in names:
                 v, f = frame.lookup(n)
@@ -724,6 +731,8 @@ class Engine:
     def _lazy(self, node: ir.Node, name: str) -> bool:
         if isinstance(node, ir.Assign) and node.op in ("??=", "||="):
             return True
+        if name in self.memo_guards.get(id(self.cur_func), ()):
+            return True  # `if (cache && key === k) return cache; cache = build(k);`: a memo, refilled
         for c in self.conds:
             t = c.test
             if (
@@ -1296,6 +1305,33 @@ def _allowlist_guard(test: ir.Node) -> tuple[list[str], bool]:
             names.append(t.left.id)
             negated = negated != (t.op in ("!==", "!="))
     return names, negated
+
+
+def _presence_tested(test: ir.Node) -> set[str]:
+    """Memo state an `if` test checks: names it requires to be set (`x`, `x !== null`, `x != undefined`,
+    `x is not None`, as conjuncts of `&&`) and, next to such a name, the cache keys it compares (`key === k`).
+    An early return under such a test means what follows runs only while the memo is unset or stale: a write
+    there refills it. Empty when nothing in the test is a presence check."""
+    present: set[str] = set()
+    keys: set[str] = set()
+
+    def walk(t: ir.Node) -> None:
+        if isinstance(t, ir.Name):
+            present.add(t.id)
+        elif isinstance(t, ir.BinOp) and t.op in ("&&", "and"):
+            walk(t.left)
+            walk(t.right)
+        elif isinstance(t, ir.BinOp) and t.op in ("!==", "!=", "is not") and isinstance(t.left, ir.Name):
+            r = t.right
+            if (isinstance(r, ir.Literal) and r.value is None) or (
+                isinstance(r, ir.Name) and r.id == "undefined"
+            ):
+                present.add(t.left.id)
+        elif isinstance(t, ir.BinOp) and t.op in ("===", "==") and isinstance(t.left, ir.Name):
+            keys.add(t.left.id)
+
+    walk(test)
+    return present | keys if present else set()
 
 
 def _exits(body: list[ir.Node]) -> bool:
