@@ -267,3 +267,168 @@ def test_iso004_keyed_memo_of_config_value_is_low(tmp_path):
 def test_iso004_request_data_behind_the_same_guard_stays_high(tmp_path):
     result = run_scan(make_repo(tmp_path / "r", _js_worker(_NOT_A_MEMO_WORKER)))
     assert _severities(result, "ISO004") == [(9, "high"), (10, "high")]
+
+
+# -------------------------------------------- SEC006: a config object returned by a helper is per field
+
+_CONFIG_WORKER = """\
+function settings(env) {
+  return {
+    token: (env.UPSTREAM_TOKEN ?? "").trim(),
+    ttl: Number.parseInt(env.CACHE_TTL ?? "60", 10),
+    base: env.UPSTREAM_URL || "https://api.example.com",
+  };
+}
+
+export default {
+  async fetch(request, env) {
+    const cfg = settings(env);
+    const upstream = await fetch(`${cfg.base}/v1/items`, {
+      headers: { Authorization: `Bearer ${cfg.token}` },
+    });
+    const body = await upstream.text();
+    console.log(JSON.stringify({ ttl: cfg.ttl, base: cfg.base }));
+    return new Response(body, { headers: { "Cache-Control": `max-age=${cfg.ttl}` } });
+  },
+};
+"""
+
+
+def _config_worker(extra: str = "") -> dict[str, str]:
+    code = _CONFIG_WORKER.replace("    return new Response(body", extra + "    return new Response(body")
+    return {
+        "wrangler.toml": (
+            'name = "w"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\nlogpush = true\n\n'
+            '[vars]\nCACHE_TTL = "60"\nUPSTREAM_URL = "https://api.example.com"\n'
+        ),
+        "src/index.js": code,
+    }
+
+
+def test_sec006_other_fields_of_a_config_object_are_not_the_secret(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _config_worker()))
+    assert found(result, "SEC006") == []
+
+
+def test_sec006_the_secret_field_itself_still_flows(tmp_path):
+    leak = "    console.log(`calling with ${cfg.token.slice(0, 6)}`);\n"
+    result = run_scan(make_repo(tmp_path / "r", _config_worker(leak)))
+    assert found(result, "SEC006") == [("SEC006", "src/index.js", 17)]
+
+
+def test_sec006_whole_config_object_logged_still_reports(tmp_path):
+    leak = "    console.log(JSON.stringify(cfg));\n"
+    result = run_scan(make_repo(tmp_path / "r", _config_worker(leak)))
+    assert found(result, "SEC006") == [("SEC006", "src/index.js", 17)]
+
+
+# ----------------------------- SEC006 / REQ014: a var whose value only *looks* random is still a plain var
+
+_REGEX_VAR_WORKER = """\
+let compiled = null;
+let compiledFrom = null;
+
+function skipper(pattern) {
+  if (compiled && compiledFrom === pattern) return compiled;
+  compiledFrom = pattern;
+  try {
+    compiled = new RegExp(pattern, "i");
+  } catch {
+    console.log(JSON.stringify({ msg: "bad IGNORE_PATHS", pattern }));
+  }
+  return compiled;
+}
+
+export default {
+  async fetch(request, env) {
+    const path = new URL(request.url).pathname;
+    if (skipper(env.IGNORE_PATHS).test(path)) return fetch(request);
+    if (request.headers.get("x-admin-key") === env.ADMIN_KEY) return new Response("admin");
+    return fetch(request);
+  },
+};
+"""
+
+
+def test_random_looking_regex_var_is_not_a_secret_in_flows(tmp_path):
+    wrangler = (
+        'name = "w"\nmain = "src/index.js"\ncompatibility_date = "2025-06-01"\nlogpush = true\n\n'
+        "[vars]\n"
+        "IGNORE_PATHS = '^/(favicon\\.ico|robots\\.txt|humans\\.txt)$|\\.(png|jpe?g|gif|svg|woff2?|css|js|map)$'\n"
+    )
+    result = run_scan(
+        make_repo(tmp_path / "r", {"wrangler.toml": wrangler, "src/index.js": _REGEX_VAR_WORKER})
+    )
+    assert found(result, "SEC006") == []
+    # the undeclared ADMIN_KEY is a secret binding: its `===` stays reported
+    assert found(result, "REQ014") == [("REQ014", "src/index.js", 19)]
+
+
+# ------------------------------------------------- ISO004: a warn-once flag among other conditions
+
+_WARN_ONCE_WORKER = """\
+let warned = false;
+let lastPath = "";
+
+export default {
+  async fetch(request, env) {
+    if (!env.UPSTREAM_URL && !warned) {
+      warned = true;
+      console.log(JSON.stringify({ msg: "UPSTREAM_URL unset" }));
+    }
+    if (request.method === "POST" && !lastPath) {
+      lastPath = new URL(request.url).pathname;
+    }
+    return new Response(lastPath);
+  },
+};
+"""
+
+
+def test_iso004_warn_once_flag_in_a_conjunction_is_lazy(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _js_worker(_WARN_ONCE_WORKER)))
+    # the flag set to a constant is a one-time initialisation; request data stored the same way is not
+    assert _severities(result, "ISO004") == [(7, "low"), (11, "high")]
+
+
+# ------------------------------------------------------ OBS004: a helper that only builds the denial
+
+_DENIAL_HELPER_WORKER = """\
+function page(status, body) {
+  return new Response(`<html><body>${body}</body></html>`, {
+    status,
+    headers: { "Content-Type": "text/html" },
+  });
+}
+
+function denied(id) {
+  return page(403, `<h1>Access denied</h1><p>${id}</p>`);
+}
+
+export default {
+  async fetch(request, env) {
+    const ray = request.headers.get("cf-ray") ?? crypto.randomUUID();
+    if (request.headers.get("x-bad") === "1") {
+      console.log(JSON.stringify({ event: "blocked", ray, ts: Date.now() }));
+      return denied(ray);
+    }
+    if (request.headers.get("x-worse") === "1") {
+      console.log(JSON.stringify({ event: "blocked", ts: Date.now() }));
+      return denied(ray);
+    }
+    if (request.headers.get("x-worst") === "1") {
+      return denied(ray);
+    }
+    return fetch(request);
+  },
+};
+"""
+
+
+def test_obs004_denial_helper_is_judged_at_each_call_site(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _js_worker(_DENIAL_HELPER_WORKER)))
+    # line 17 logs a correlated event (fine); 21 logs one without the ray; 24 logs nothing
+    assert found(result, "OBS004") == [("OBS004", "src/index.js", 21), ("OBS004", "src/index.js", 24)]
+    messages = {f.line: f.message for f in result.findings if f.code == "OBS004"}
+    assert "no request correlation id" in messages[21]
+    assert "logs no security event" in messages[24]

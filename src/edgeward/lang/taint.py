@@ -113,7 +113,11 @@ def of(v: Iterable[Label], kind: str) -> list[Label]:
 def _cap(v: frozenset) -> frozenset:
     if len(v) <= MAX_LABELS:
         return v
-    return frozenset(sorted(v, key=lambda lab: (lab.kind != "req", lab.kind, lab.line))[:MAX_LABELS])
+    # a "fields" label only refines member reads; when labels must go, it goes first (reads fall back to the
+    # whole object's labels)
+    return frozenset(
+        sorted(v, key=lambda lab: (lab.kind == "fields", lab.kind != "req", lab.kind, lab.line))[:MAX_LABELS]
+    )
 
 
 @dataclass(eq=False)
@@ -265,6 +269,9 @@ class Engine:
         # per function: module names whose cached value an earlier `if (name && ...) return name;` hands out,
         # so a later write to them in the same function only fills a memo (see _lazy)
         self.memo_guards: dict[int, set[str]] = {}
+        # object literals with plain keys: what each key contributed to the object's labels, so that reading
+        # `cfg.ttl` of `cfg = {apiKey: env.KEY, ttl: 60}` (also returned from a helper) is not the API key
+        self.obj_fields: dict[int, dict[str, frozenset]] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
@@ -317,8 +324,11 @@ class Engine:
                 hit = env.own("vars")
                 if hit and isinstance(hit[0], dict):
                     for k, v in hit[0].items():
-                        # a secret-looking value misplaced in vars (SEC001) is still a secret
-                        if not classify(str(k), v).is_secret:
+                        # a secret-looking value misplaced in vars (SEC001) is still a secret; a low-confidence
+                        # guess (an unnamed "high-entropy" value: a regex, a path list) stays a plain var, or
+                        # every read of it would become a high-severity secret flow
+                        verdict = classify(str(k), v)
+                        if not verdict.is_secret or verdict.confidence == "low":
                             ctx.vars.add(str(k))
                 for key, (kind, fieldname) in K.WRANGLER_BINDINGS.items():
                     hit = env.own(key)
@@ -735,13 +745,14 @@ class Engine:
             return True  # `if (cache && key === k) return cache; cache = build(k);`: a memo, refilled
         for c in self.conds:
             t = c.test
-            if (
-                isinstance(t, ir.Unary)
-                and t.op in ("!", "not")
-                and isinstance(t.arg, ir.Name)
-                and t.arg.id == name
+            if any(
+                isinstance(u, ir.Unary)
+                and u.op in ("!", "not")
+                and isinstance(u.arg, ir.Name)
+                and u.arg.id == name
+                for u in _conjuncts(t)
             ):
-                return True
+                return True  # `if (!x) x = ...`, also `if (!cfg.key && !warned) { warned = true; ... }`
             if isinstance(t, ir.BinOp) and isinstance(t.left, ir.Name) and t.left.id == name:
                 if isinstance(t.right, ir.Literal) and t.right.value is None:
                     return True
@@ -832,6 +843,7 @@ class Engine:
             props = []
             spreads: frozenset = EMPTY
             record = False
+            fields: dict[str, frozenset] | None = {}
             for p in e.props:
                 if p.computed is not None:
                     self.expr(p.computed, frame)
@@ -842,13 +854,24 @@ class Engine:
                     if any(lab.kind in ("headers", "fwdheaders", "request") for lab in v):
                         record = True
                     out |= v if any(lab.kind in ("headers", "fwdheaders") for lab in v) else data(v)
+                    fields = None
                 else:
-                    out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
-                    out |= frozenset(lab for lab in v if lab.kind in CARRIED)
+                    part = data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                    part |= frozenset(lab for lab in v if lab.kind in CARRIED)
+                    out |= part
+                    if fields is not None and p.key is not None and p.computed is None:
+                        fields[p.key] = fields.get(p.key, EMPTY) | part
+                    else:
+                        fields = None
                 if p.key and "-" in p.key:
                     record = True
             if record:
                 self.out.objects.append(ObjectEvent(frame.ctx, self.cur_func, e, props, spreads))
+            if fields and out:
+                known = self.obj_fields.setdefault(id(e), {})
+                for k, part in fields.items():
+                    known[k] = _cap(known.get(k, EMPTY) | part)
+                out = out | {Label("fields", "", frame.ctx.path, e.line, ref=e)}
             return _cap(out)
         if t is ir.Array:
             out = EMPTY
@@ -914,6 +937,12 @@ class Engine:
     def member_value(
         self, objv: frozenset, prop: str | None, frame: Frame, node: ir.Node | None = None
     ) -> frozenset:
+        if prop is not None and any(lab.kind == "fields" for lab in objv):
+            picked = self._field_read(objv, prop)
+            if picked is not None:
+                own, rest = picked
+                return _cap(own | self.member_value(rest, prop, frame, node)) if rest else own
+            objv = frozenset(lab for lab in objv if lab.kind != "fields")
         out: set[Label] = set()
         ctx = frame.ctx
         line = node.line if node is not None else 0
@@ -967,6 +996,23 @@ class Engine:
                     continue
                 out.add(lab)
         return _cap(frozenset(out))
+
+    def _field_read(self, objv: frozenset, prop: str) -> tuple[frozenset, frozenset] | None:
+        """(labels of `prop` in the object literals of objv, labels of objv from elsewhere), or None when some
+        literal has no such key (it may have been added later: read the whole object then)."""
+        own: frozenset = EMPTY
+        contributed: frozenset = EMPTY
+        for lab in objv:
+            if lab.kind != "fields":
+                continue
+            fields = self.obj_fields.get(id(lab.ref))
+            if fields is None or prop not in fields:
+                return None
+            own |= fields[prop]
+            for part in fields.values():
+                contributed |= part
+        rest = frozenset(lab for lab in objv if lab.kind != "fields" and lab not in contributed)
+        return own, rest
 
     def env_member(self, ctx: ModCtx, prop: str, line: int) -> Label:
         if prop in self.secret_names:
@@ -1305,6 +1351,13 @@ def _allowlist_guard(test: ir.Node) -> tuple[list[str], bool]:
             names.append(t.left.id)
             negated = negated != (t.op in ("!==", "!="))
     return names, negated
+
+
+def _conjuncts(test: ir.Node) -> list[ir.Node]:
+    """The operands of a chain of `&&` / `and` (the test itself when it is not one)."""
+    if isinstance(test, ir.BinOp) and test.op in ("&&", "and"):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _presence_tested(test: ir.Node) -> set[str]:
