@@ -432,3 +432,81 @@ def test_obs004_denial_helper_is_judged_at_each_call_site(tmp_path):
     messages = {f.line: f.message for f in result.findings if f.code == "OBS004"}
     assert "no request correlation id" in messages[21]
     assert "logs no security event" in messages[24]
+
+
+# ------------------------------------------- bindings wrangler declares outside the classic set are no secret
+
+_IMAGES_WORKER = """\
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const source = await env.ASSETS.fetch(new URL("/photo.jpg", url));
+    const out = await env.IMAGES.input(source.body).transform({ width: 320 }).output({ format: "image/webp" });
+    const res = out.response();
+    await env.EVENTS.send({ path: url.pathname });
+    return new Response(res.body, { headers: { "x-worker": String(env.LOADER), "x-key": env.API_KEY } });
+  },
+};
+"""
+
+
+def test_images_pipelines_and_loader_bindings_are_not_secrets(tmp_path):
+    wrangler = """\
+{
+  "name": "w",
+  "main": "src/index.js",
+  "compatibility_date": "2025-06-01",
+  "logpush": true,
+  "assets": { "directory": "public", "binding": "ASSETS" },
+  "images": { "binding": "IMAGES" },
+  "pipelines": [{ "binding": "EVENTS", "pipeline": "events" }],
+  "worker_loaders": [{ "binding": "LOADER" }]
+}
+"""
+    files = {"wrangler.jsonc": wrangler, "src/index.js": _IMAGES_WORKER, "public/photo.jpg": b"\xff\xd8\xff"}
+    result = run_scan(make_repo(tmp_path / "r", files))
+    # only the undeclared API_KEY (a secret binding) reaching a response header is reported
+    assert found(result, "SEC006") == [("SEC006", "src/index.js", 8)]
+    assert "API_KEY" in next(f.message for f in result.findings if f.code == "SEC006")
+
+
+# ------------------------------------- ISO004: writes behind a once-per-isolate guard, callees included
+
+_ONCE_WORKER = """\
+let ready = false;
+let firstHost = "";
+
+function patchRuntime() {
+  globalThis.__dirname ??= "";
+  const original = globalThis.fetch;
+  globalThis.fetch = (input, init) => original(input, init);
+}
+
+function setup(request) {
+  if (ready) {
+    return;
+  }
+  ready = true;
+  patchRuntime();
+  firstHost = new URL(request.url).host;
+}
+
+export default {
+  async fetch(request, env) {
+    setup(request);
+    globalThis.lastPath = new URL(request.url).pathname;
+    return new Response(firstHost);
+  },
+};
+"""
+
+
+def test_iso004_once_guarded_initialisation_is_low_request_data_stays_high(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", _js_worker(_ONCE_WORKER)))
+    assert _severities(result, "ISO004") == [
+        (5, "low"),  # ??= in a helper called behind the guard
+        (7, "low"),  # runtime patch behind the guard
+        (14, "low"),  # the guard flag itself
+        (16, "high"),  # request data stored by the first request, served to every later one
+        (22, "high"),  # globalThis written on every request
+    ]

@@ -266,6 +266,9 @@ class Engine:
         self.unused: ir.Node | None = None
         self.branch = 0
         self.in_request = False  # evaluating code that runs while a request is handled
+        # evaluating code behind a once-per-isolate guard (`if (done) return; done = true; ...`), callees
+        # included: what it writes to module scope is one-time initialisation
+        self.once = False
         # per function: module names whose cached value an earlier `if (name && ...) return name;` hands out,
         # so a later write to them in the same function only fills a memo (see _lazy)
         self.memo_guards: dict[int, set[str]] = {}
@@ -338,6 +341,11 @@ class Engine:
                     for b in items if isinstance(items, list) else []:
                         if isinstance(b, dict) and isinstance(b.get(fieldname), str):
                             ctx.bindings[b[fieldname]] = kind
+                for key, kind in K.WRANGLER_BINDING_MAPS.items():
+                    hit = env.own(key)
+                    if hit and isinstance(hit[0], dict):
+                        for name in hit[0]:
+                            ctx.bindings[str(name)] = kind
         for n in mod.body:  # interfaces / type literals are module-level declarations
             if isinstance(n, ir.TypeDecl):
                 for name, ty, _line in n.members:
@@ -368,14 +376,32 @@ class Engine:
                     ctx.exports[exported] = frame.lookup(local)[0]
 
     def _save(self) -> tuple:
-        return (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request)
+        return (
+            self.cur_func,
+            self.stmt,
+            self.trys,
+            self.conds,
+            self.unused,
+            self.branch,
+            self.in_request,
+            self.once,
+        )
 
     def _restore(self, saved: tuple) -> None:
-        (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request) = saved
+        (
+            self.cur_func,
+            self.stmt,
+            self.trys,
+            self.conds,
+            self.unused,
+            self.branch,
+            self.in_request,
+            self.once,
+        ) = saved
 
-    def _reset(self, func: ir.Func | None, in_request: bool = False) -> None:
+    def _reset(self, func: ir.Func | None, in_request: bool = False, once: bool = False) -> None:
         self.cur_func, self.stmt, self.trys, self.conds = func, None, (), ()
-        self.unused, self.branch, self.in_request = None, 0, in_request
+        self.unused, self.branch, self.in_request, self.once = None, 0, in_request, once
 
     # ------------------------------------------------------------------ functions
     def func_label(self, func: ir.Func, frame: Frame) -> Label:
@@ -483,7 +509,7 @@ class Engine:
                 v = self.expr(p.default, inner)
             self.bind(p.target, v, inner, declare=True)
         saved = self._save()
-        self._reset(func, self.in_request)
+        self._reset(func, self.in_request, self.once)
         try:
             self.hoist(func.body, inner)
             self.block(func.body, inner)
@@ -736,6 +762,12 @@ class Engine:
                     in_request=self.in_request,
                 )
             )
+            if (
+                not self.branch
+                and name in self.memo_guards.get(id(self.cur_func), ())
+                and not (data(value) or any(lab.kind in CARRIED for lab in value))
+            ):
+                self.once = True  # `if (done) return; done = true;`: the rest of this call runs once
         owner.vars[name] = value if not self.branch else old | value
 
     def _lazy(self, node: ir.Node, name: str) -> bool:
@@ -743,6 +775,8 @@ class Engine:
             return True
         if name in self.memo_guards.get(id(self.cur_func), ()):
             return True  # `if (cache && key === k) return cache; cache = build(k);`: a memo, refilled
+        if self.once:
+            return True
         for c in self.conds:
             t = c.test
             if any(
@@ -780,9 +814,18 @@ class Engine:
         if name in ("globalThis", "self", "window", "global") and ctx.family == "javascript":
             _, owner = frame.lookup(name)
             if owner is None:
+                lazy = self.once or (isinstance(node, ir.Assign) and node.op in ("??=", "||="))
                 self.out.writes.append(
                     WriteEvent(
-                        ctx, self.cur_func, node, name, 0, "globalThis", value, in_request=self.in_request
+                        ctx,
+                        self.cur_func,
+                        node,
+                        name,
+                        0,
+                        "globalThis",
+                        value,
+                        lazy=lazy,
+                        in_request=self.in_request,
                     )
                 )
             return
