@@ -510,3 +510,39 @@ def test_iso004_once_guarded_initialisation_is_low_request_data_stays_high(tmp_p
         (16, "high"),  # request data stored by the first request, served to every later one
         (22, "high"),  # globalThis written on every request
     ]
+
+
+# ------------------------------------ framework build output is not source (the adapter's generated entry)
+
+_FIRST_ORIGIN = """\
+let origin;
+
+export default {
+  async fetch(request, env) {
+    if (!origin) {
+      origin = new URL(request.url).origin;
+    }
+    return env.ASSETS.fetch(`${origin}/index.html`);
+  },
+};
+"""
+
+
+def test_framework_output_dirs_are_not_analysed_as_source(tmp_path):
+    def worker(main: str) -> dict[str, str]:
+        return {
+            "wrangler.jsonc": (
+                '{ "name": "w", "main": "' + main + '", "compatibility_date": "2025-06-01", "logpush": true,'
+                ' "assets": { "binding": "ASSETS", "directory": "static" } }\n'
+            ),
+            main: _FIRST_ORIGIN,
+        }
+
+    for i, main in enumerate(
+        [".svelte-kit/cloudflare/_worker.js", ".open-next/worker.js", ".vercel/output/w.js"]
+    ):
+        result = run_scan(make_repo(tmp_path / f"gen{i}", worker(main)))
+        assert found(result, "ISO004") == [], main
+    # the same code written by the user is analysed
+    result = run_scan(make_repo(tmp_path / "own", worker("src/worker.js")))
+    assert found(result, "ISO004") == [("ISO004", "src/worker.js", 6)]
