@@ -209,7 +209,24 @@ WRANGLER_BINDINGS = {
     "ai": ("ai", "binding"),
     "assets": ("assets", "binding"),
     "version_metadata": ("version", "binding"),
+    # the rest of wrangler's binding keys (config-schema.json `RawConfig`): none of them is a secret
+    "images": ("images", "binding"),
+    "media": ("media", "binding"),
+    "stream": ("stream", "binding"),
+    "analytics": ("analytics_sql", "binding"),
+    "pipelines": ("pipeline", "binding"),
+    "worker_loaders": ("loader", "binding"),
+    "vpc_services": ("vpc", "binding"),
+    "ai_search_namespaces": ("ai_search", "binding"),
+    "ai_search": ("ai_search", "binding"),
+    "agent_memory": ("agent_memory", "binding"),
+    "k2": ("k2", "binding"),
+    "artifacts": ("artifacts", "binding"),
+    "flagship": ("flagship", "binding"),
+    "logfwdr.bindings": ("logfwdr", "name"),
 }
+# service-worker format bindings declared as a map `{ NAME = "path" }`: the keys are binding names
+WRANGLER_BINDING_MAPS = {"wasm_modules": "wasm", "text_blobs": "text", "data_blobs": "data"}
 SECRET_NAME = re.compile(
     r"(SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|SIGNING|_KEY$|^KEY_|AUTH|HMAC|SALT|PEPPER)",
     re.I,

@@ -2,7 +2,8 @@
 
 Which files are source: `.js/.mjs/.cjs/.jsx/.ts/.mts/.cts/.tsx` and `.py` files (not `.d.ts`) inside the
 directory of a Worker or Compute unit and in that unit's language (`.py` only for Python Workers), outside
-dependency and build-output directories (`node_modules`, `dist`, `build`, `.wrangler`, `out`, `coverage`) and
+dependency and build-output directories (`node_modules`, `dist`, `build`, `.wrangler`, `out`, `coverage`, and
+framework output such as `.svelte-kit`, `.open-next`, `.vercel`: see `OUTPUT_DIRS`) and
 tests (`test/`, `tests/`, `__tests__/`, `*.test.ts`, `test_*.py`...), at most `MAX_SOURCE_BYTES` each (a larger
 file is a bundle, not source: it is skipped with a note).
 Other front ends (Rust, Go) register a parser with `register_parser(ext, fn)` and are picked up the same way.
@@ -17,7 +18,32 @@ from edgeward.lang import ir
 from edgeward.workspace.project import Project
 
 MAX_SOURCE_BYTES = 1_000_000
-OUTPUT_DIRS = {"node_modules", "dist", "build", ".wrangler", "out", "coverage", ".next", ".output", "vendor"}
+OUTPUT_DIRS = {
+    "node_modules",
+    "dist",
+    "build",
+    ".wrangler",
+    "out",
+    "coverage",
+    ".next",
+    ".output",
+    "vendor",
+    # framework build output: the adapter's generated Worker entry lives here (SvelteKit, OpenNext, Vercel and
+    # Netlify builds, Nuxt, Astro, Vinxi/SolidStart/TanStack, React Router, Docusaurus, Angular, bundler caches)
+    ".svelte-kit",
+    ".open-next",
+    ".vercel",
+    ".netlify",
+    ".nuxt",
+    ".astro",
+    ".vinxi",
+    ".react-router",
+    ".docusaurus",
+    ".angular",
+    ".turbo",
+    ".vite",
+    ".parcel-cache",
+}
 JS_EXTS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 
 Parser = Callable[[str, str], ir.Module]

@@ -113,7 +113,11 @@ def of(v: Iterable[Label], kind: str) -> list[Label]:
 def _cap(v: frozenset) -> frozenset:
     if len(v) <= MAX_LABELS:
         return v
-    return frozenset(sorted(v, key=lambda lab: (lab.kind != "req", lab.kind, lab.line))[:MAX_LABELS])
+    # a "fields" label only refines member reads; when labels must go, it goes first (reads fall back to the
+    # whole object's labels)
+    return frozenset(
+        sorted(v, key=lambda lab: (lab.kind == "fields", lab.kind != "req", lab.kind, lab.line))[:MAX_LABELS]
+    )
 
 
 @dataclass(eq=False)
@@ -262,6 +266,15 @@ class Engine:
         self.unused: ir.Node | None = None
         self.branch = 0
         self.in_request = False  # evaluating code that runs while a request is handled
+        # evaluating code behind a once-per-isolate guard (`if (done) return; done = true; ...`), callees
+        # included: what it writes to module scope is one-time initialisation
+        self.once = False
+        # per function: module names whose cached value an earlier `if (name && ...) return name;` hands out,
+        # so a later write to them in the same function only fills a memo (see _lazy)
+        self.memo_guards: dict[int, set[str]] = {}
+        # object literals with plain keys: what each key contributed to the object's labels, so that reading
+        # `cfg.ttl` of `cfg = {apiKey: env.KEY, ttl: 60}` (also returned from a helper) is not the API key
+        self.obj_fields: dict[int, dict[str, frozenset]] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Analysis:
@@ -314,8 +327,11 @@ class Engine:
                 hit = env.own("vars")
                 if hit and isinstance(hit[0], dict):
                     for k, v in hit[0].items():
-                        # a secret-looking value misplaced in vars (SEC001) is still a secret
-                        if not classify(str(k), v).is_secret:
+                        # a secret-looking value misplaced in vars (SEC001) is still a secret; a low-confidence
+                        # guess (an unnamed "high-entropy" value: a regex, a path list) stays a plain var, or
+                        # every read of it would become a high-severity secret flow
+                        verdict = classify(str(k), v)
+                        if not verdict.is_secret or verdict.confidence == "low":
                             ctx.vars.add(str(k))
                 for key, (kind, fieldname) in K.WRANGLER_BINDINGS.items():
                     hit = env.own(key)
@@ -325,6 +341,11 @@ class Engine:
                     for b in items if isinstance(items, list) else []:
                         if isinstance(b, dict) and isinstance(b.get(fieldname), str):
                             ctx.bindings[b[fieldname]] = kind
+                for key, kind in K.WRANGLER_BINDING_MAPS.items():
+                    hit = env.own(key)
+                    if hit and isinstance(hit[0], dict):
+                        for name in hit[0]:
+                            ctx.bindings[str(name)] = kind
         for n in mod.body:  # interfaces / type literals are module-level declarations
             if isinstance(n, ir.TypeDecl):
                 for name, ty, _line in n.members:
@@ -355,14 +376,32 @@ class Engine:
                     ctx.exports[exported] = frame.lookup(local)[0]
 
     def _save(self) -> tuple:
-        return (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request)
+        return (
+            self.cur_func,
+            self.stmt,
+            self.trys,
+            self.conds,
+            self.unused,
+            self.branch,
+            self.in_request,
+            self.once,
+        )
 
     def _restore(self, saved: tuple) -> None:
-        (self.cur_func, self.stmt, self.trys, self.conds, self.unused, self.branch, self.in_request) = saved
+        (
+            self.cur_func,
+            self.stmt,
+            self.trys,
+            self.conds,
+            self.unused,
+            self.branch,
+            self.in_request,
+            self.once,
+        ) = saved
 
-    def _reset(self, func: ir.Func | None, in_request: bool = False) -> None:
+    def _reset(self, func: ir.Func | None, in_request: bool = False, once: bool = False) -> None:
         self.cur_func, self.stmt, self.trys, self.conds = func, None, (), ()
-        self.unused, self.branch, self.in_request = None, 0, in_request
+        self.unused, self.branch, self.in_request, self.once = None, 0, in_request, once
 
     # ------------------------------------------------------------------ functions
     def func_label(self, func: ir.Func, frame: Frame) -> Label:
@@ -470,7 +509,7 @@ class Engine:
                 v = self.expr(p.default, inner)
             self.bind(p.target, v, inner, declare=True)
         saved = self._save()
-        self._reset(func, self.in_request)
+        self._reset(func, self.in_request, self.once)
         try:
             self.hoist(func.body, inner)
             self.block(func.body, inner)
@@ -647,6 +686,10 @@ class Engine:
         self.block(s.orelse, frame)
         self.branch -= 1
         self.conds = conds
+        if _exits(s.body) and not s.orelse:
+            present = _presence_tested(s.test)
+            if present:
+                self.memo_guards.setdefault(id(self.cur_func), set()).update(present)
         if names and negated and _exits(s.body):
             for n in names:
                 v, f = frame.lookup(n)
@@ -719,20 +762,31 @@ class Engine:
                     in_request=self.in_request,
                 )
             )
+            if (
+                not self.branch
+                and name in self.memo_guards.get(id(self.cur_func), ())
+                and not (data(value) or any(lab.kind in CARRIED for lab in value))
+            ):
+                self.once = True  # `if (done) return; done = true;`: the rest of this call runs once
         owner.vars[name] = value if not self.branch else old | value
 
     def _lazy(self, node: ir.Node, name: str) -> bool:
         if isinstance(node, ir.Assign) and node.op in ("??=", "||="):
             return True
+        if name in self.memo_guards.get(id(self.cur_func), ()):
+            return True  # `if (cache && key === k) return cache; cache = build(k);`: a memo, refilled
+        if self.once:
+            return True
         for c in self.conds:
             t = c.test
-            if (
-                isinstance(t, ir.Unary)
-                and t.op in ("!", "not")
-                and isinstance(t.arg, ir.Name)
-                and t.arg.id == name
+            if any(
+                isinstance(u, ir.Unary)
+                and u.op in ("!", "not")
+                and isinstance(u.arg, ir.Name)
+                and u.arg.id == name
+                for u in _conjuncts(t)
             ):
-                return True
+                return True  # `if (!x) x = ...`, also `if (!cfg.key && !warned) { warned = true; ... }`
             if isinstance(t, ir.BinOp) and isinstance(t.left, ir.Name) and t.left.id == name:
                 if isinstance(t.right, ir.Literal) and t.right.value is None:
                     return True
@@ -760,9 +814,18 @@ class Engine:
         if name in ("globalThis", "self", "window", "global") and ctx.family == "javascript":
             _, owner = frame.lookup(name)
             if owner is None:
+                lazy = self.once or (isinstance(node, ir.Assign) and node.op in ("??=", "||="))
                 self.out.writes.append(
                     WriteEvent(
-                        ctx, self.cur_func, node, name, 0, "globalThis", value, in_request=self.in_request
+                        ctx,
+                        self.cur_func,
+                        node,
+                        name,
+                        0,
+                        "globalThis",
+                        value,
+                        lazy=lazy,
+                        in_request=self.in_request,
                     )
                 )
             return
@@ -823,6 +886,7 @@ class Engine:
             props = []
             spreads: frozenset = EMPTY
             record = False
+            fields: dict[str, frozenset] | None = {}
             for p in e.props:
                 if p.computed is not None:
                     self.expr(p.computed, frame)
@@ -833,13 +897,24 @@ class Engine:
                     if any(lab.kind in ("headers", "fwdheaders", "request") for lab in v):
                         record = True
                     out |= v if any(lab.kind in ("headers", "fwdheaders") for lab in v) else data(v)
+                    fields = None
                 else:
-                    out |= data(v) if not isinstance(p.value, ir.Func) else EMPTY
-                    out |= frozenset(lab for lab in v if lab.kind in CARRIED)
+                    part = data(v) if not isinstance(p.value, ir.Func) else EMPTY
+                    part |= frozenset(lab for lab in v if lab.kind in CARRIED)
+                    out |= part
+                    if fields is not None and p.key is not None and p.computed is None:
+                        fields[p.key] = fields.get(p.key, EMPTY) | part
+                    else:
+                        fields = None
                 if p.key and "-" in p.key:
                     record = True
             if record:
                 self.out.objects.append(ObjectEvent(frame.ctx, self.cur_func, e, props, spreads))
+            if fields and out:
+                known = self.obj_fields.setdefault(id(e), {})
+                for k, part in fields.items():
+                    known[k] = _cap(known.get(k, EMPTY) | part)
+                out = out | {Label("fields", "", frame.ctx.path, e.line, ref=e)}
             return _cap(out)
         if t is ir.Array:
             out = EMPTY
@@ -905,6 +980,12 @@ class Engine:
     def member_value(
         self, objv: frozenset, prop: str | None, frame: Frame, node: ir.Node | None = None
     ) -> frozenset:
+        if prop is not None and any(lab.kind == "fields" for lab in objv):
+            picked = self._field_read(objv, prop)
+            if picked is not None:
+                own, rest = picked
+                return _cap(own | self.member_value(rest, prop, frame, node)) if rest else own
+            objv = frozenset(lab for lab in objv if lab.kind != "fields")
         out: set[Label] = set()
         ctx = frame.ctx
         line = node.line if node is not None else 0
@@ -958,6 +1039,23 @@ class Engine:
                     continue
                 out.add(lab)
         return _cap(frozenset(out))
+
+    def _field_read(self, objv: frozenset, prop: str) -> tuple[frozenset, frozenset] | None:
+        """(labels of `prop` in the object literals of objv, labels of objv from elsewhere), or None when some
+        literal has no such key (it may have been added later: read the whole object then)."""
+        own: frozenset = EMPTY
+        contributed: frozenset = EMPTY
+        for lab in objv:
+            if lab.kind != "fields":
+                continue
+            fields = self.obj_fields.get(id(lab.ref))
+            if fields is None or prop not in fields:
+                return None
+            own |= fields[prop]
+            for part in fields.values():
+                contributed |= part
+        rest = frozenset(lab for lab in objv if lab.kind != "fields" and lab not in contributed)
+        return own, rest
 
     def env_member(self, ctx: ModCtx, prop: str, line: int) -> Label:
         if prop in self.secret_names:
@@ -1296,6 +1394,40 @@ def _allowlist_guard(test: ir.Node) -> tuple[list[str], bool]:
             names.append(t.left.id)
             negated = negated != (t.op in ("!==", "!="))
     return names, negated
+
+
+def _conjuncts(test: ir.Node) -> list[ir.Node]:
+    """The operands of a chain of `&&` / `and` (the test itself when it is not one)."""
+    if isinstance(test, ir.BinOp) and test.op in ("&&", "and"):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
+
+
+def _presence_tested(test: ir.Node) -> set[str]:
+    """Memo state an `if` test checks: names it requires to be set (`x`, `x !== null`, `x != undefined`,
+    `x is not None`, as conjuncts of `&&`) and, next to such a name, the cache keys it compares (`key === k`).
+    An early return under such a test means what follows runs only while the memo is unset or stale: a write
+    there refills it. Empty when nothing in the test is a presence check."""
+    present: set[str] = set()
+    keys: set[str] = set()
+
+    def walk(t: ir.Node) -> None:
+        if isinstance(t, ir.Name):
+            present.add(t.id)
+        elif isinstance(t, ir.BinOp) and t.op in ("&&", "and"):
+            walk(t.left)
+            walk(t.right)
+        elif isinstance(t, ir.BinOp) and t.op in ("!==", "!=", "is not") and isinstance(t.left, ir.Name):
+            r = t.right
+            if (isinstance(r, ir.Literal) and r.value is None) or (
+                isinstance(r, ir.Name) and r.id == "undefined"
+            ):
+                present.add(t.left.id)
+        elif isinstance(t, ir.BinOp) and t.op in ("===", "==") and isinstance(t.left, ir.Name):
+            keys.add(t.left.id)
+
+    walk(test)
+    return present | keys if present else set()
 
 
 def _exits(body: list[ir.Node]) -> bool:

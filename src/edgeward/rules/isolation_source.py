@@ -215,6 +215,9 @@ def cross_request_global(project: Project) -> Iterator[Hit]:
             )
         elif w.how == "globalThis":
             msg = f"`{w.name}` property set inside a handler: shared by every request of the isolate"
+            if w.lazy and not request:
+                severity, confidence = Severity.LOW, Confidence.LOW
+                msg += " (lazy one-time initialisation)"
         else:
             verb = "assigned" if w.how == "assign" else "mutated"
             src = f" with {request[0].describe()}" if request else ""

@@ -73,6 +73,23 @@ class _Collector:
                 self.local_funcs[s.target.id] = s.value
         self.denials: list[Denial] = []
         self.structured: list[tuple[ir.Call, ir.Object]] = []
+        # local functions that only build a denial (`function blocked(id) { return page(403, ...) }`): a
+        # call to one is the denial, reported where it is returned with the logs of that path
+        self.denial_helpers: dict[str, int] = {}
+        called = {
+            n.callee.id
+            for n in ir.walk_all(mod.body)
+            if isinstance(n, ir.Call) and isinstance(n.callee, ir.Name) and n.callee.id in self.local_funcs
+        }
+        for _ in range(3):  # helpers built on helpers
+            for name, f in self.local_funcs.items():
+                if name in self.denial_helpers or name not in called:
+                    continue
+                rets = _own_returns(f)
+                statuses = [self.denial_of(r.value) for r in rets]
+                if rets and all(st is not None for st in statuses):
+                    self.denial_helpers[name] = statuses[0]
+        self.helper_funcs = {id(self.local_funcs[n]) for n in self.denial_helpers}
 
     def logs_in(self, node: ir.Node | None, depth: int = 0) -> list[ir.Call]:
         out: list[ir.Call] = []
@@ -106,6 +123,8 @@ class _Collector:
             st = _status_of(v)
             if st is not None:
                 return st
+            if isinstance(v.callee, ir.Name) and v.callee.id in self.denial_helpers:
+                return self.denial_helpers[v.callee.id]
             if isinstance(v.callee, ir.Name) and v.callee.id in self.local_funcs:
                 for a in v.args:
                     if (
@@ -147,7 +166,25 @@ class _Collector:
             elif isinstance(n, ir.Call) and _is_log(n):
                 self.all_logs.append(n)
         for f in funcs:
+            if id(f) in self.helper_funcs:
+                continue  # its denials are reported where it is called
             self.visit(f.body, [])
+
+
+def _own_returns(f: ir.Func) -> list[ir.Return]:
+    """The return statements of f itself (not of functions nested in it); an expression-bodied arrow
+    counts as one return."""
+    out: list[ir.Return] = []
+    stack: list[ir.Node] = list(f.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ir.Func):
+            continue
+        if isinstance(n, ir.Return):
+            out.append(n)
+            continue
+        stack.extend(ir.children(n))
+    return out
 
 
 def _event_object(call: ir.Call) -> ir.Object | None:
@@ -207,7 +244,8 @@ def unstructured_security_event(project: Project) -> Iterator[Hit]:
     What it finds: a handler path that answers 401, 403 or 429 (`new Response(..., { status: 401 })`,
     `c.json(..., 403)`, `HTTPException(401)`, Python `Response(..., status=429)`) and on the way logs nothing,
     logs free text instead of one JSON object, or logs an object without a request correlation id (`CF-Ray`,
-    `FASTLY_TRACE_ID`, a request id). Logs in same-file helpers called on the path count.
+    `FASTLY_TRACE_ID`, a request id). Logs in same-file helpers called on the path count; a same-file helper
+    that only builds the denial (`function denied(id) { return page(403, ...) }`) is judged where it is called.
 
     Why it matters: denials are the signal of an attack in progress (credential stuffing, token forgery,
     scraping). Without a structured event nothing can alert on their rate; without a correlation id the event

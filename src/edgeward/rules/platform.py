@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from edgeward.findings import Confidence, Hit, Severity
-from edgeward.rules._util import config, key_path
+from edgeward.rules._util import config, is_template_token, key_path
 from edgeward.rules.registry import rule
 from edgeward.workspace.lockfiles import locked_version
 from edgeward.workspace.manifests import package_scripts
@@ -126,7 +126,8 @@ def stale_compatibility_date(project: Project) -> Iterator[Hit]:
     """`compatibility_date` older than the configured age (default 365 days).
 
     What it finds: a wrangler `compatibility_date` more than `compatibility-date-max-age-days` days in the
-    past (configuration, default 365), or one that is not a date.
+    past (configuration, default 365), or one that is not a date (a whole-value template placeholder such as
+    `<COMPATIBILITY_DATE>` in a scaffold is skipped: the generator fills it in).
 
     Why it matters: the date pins runtime behaviour; a very old date keeps old, sometimes less safe, defaults
     (for example around `fetch` redirects, headers and Node compatibility) that newer dates fix.
@@ -143,6 +144,8 @@ def stale_compatibility_date(project: Project) -> Iterator[Hit]:
             if hit is None:
                 continue
             value, path = hit
+            if is_template_token(value):
+                continue  # `<COMPATIBILITY_DATE>` in a scaffold: the generator writes today's date
             try:
                 date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
             except ValueError:

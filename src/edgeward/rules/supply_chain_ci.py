@@ -425,7 +425,7 @@ def unpinned_edge_tooling_ci(project: Project) -> Iterator[Hit]:
                 a = st.action
                 if a == "cloudflare/wrangler-action":
                     ver = str(st.with_.get("wranglerVersion", "") or "")
-                    if ver and _exact_spec(ver):
+                    if ver and all(_exact_spec(v) for v in job.expand_matrix(ver)):
                         continue
                     if ver:
                         yield Hit(
@@ -460,7 +460,7 @@ def unpinned_edge_tooling_ci(project: Project) -> Iterator[Hit]:
                 ):
                     key = "version" if a == "softprops/setup-fastly-cli" else "cli_version"
                     ver = str(st.with_.get(key, "") or "")
-                    if _exact_spec(ver):
+                    if all(_exact_spec(v) for v in job.expand_matrix(ver)):
                         continue
                     yield Hit(
                         st.file,
@@ -477,10 +477,11 @@ def unpinned_edge_tooling_ci(project: Project) -> Iterator[Hit]:
                     channel = str(
                         st.with_.get("toolchain", "") or (st.ref if a == "dtolnay/rust-toolchain" else "")
                     )
-                    if channel and re.fullmatch(
-                        r"\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2}", channel
+                    if channel and all(
+                        re.fullmatch(r"\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2}", c)
+                        for c in job.expand_matrix(channel)
                     ):
-                        continue
+                        continue  # an exact release, also when it comes from the job's matrix
                     if a.startswith("actions-rust-lang") and not channel:
                         continue  # it reads rust-toolchain.toml; SUP004's manifest part reports a missing one
                     yield Hit(

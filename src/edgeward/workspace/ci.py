@@ -141,9 +141,47 @@ class Job:
     secrets_inherit: bool = False
     artifact_paths: list[str] = field(default_factory=list)
     pipeline: Pipeline | None = None
+    matrix: Any = None  # GitHub `strategy.matrix` as written (a mapping, or an expression string)
 
     def commands(self) -> list[Command]:
         return [c for s in self.steps for c in s.commands]
+
+    def matrix_values(self, axis: str) -> list[str] | None:
+        """Every value `${{ matrix.<axis> }}` can take in this job (the axis list plus `include` entries), or
+        None when it cannot be known (no such axis, a `fromJSON(...)` matrix, an expression as a value)."""
+        m = self.matrix
+        if not isinstance(m, dict):
+            return None
+        values: list[str] = []
+        axis_list = m.get(axis)
+        if isinstance(axis_list, list):
+            values += [str(v) for v in axis_list if not isinstance(v, dict | list)]
+        elif axis_list is not None:
+            return None
+        include = m.get("include")
+        if isinstance(include, list):
+            for entry in include:
+                if isinstance(entry, dict) and axis in entry and not isinstance(entry[axis], dict | list):
+                    values.append(str(entry[axis]))
+        elif include is not None:
+            return None
+        if not values or any("${{" in v for v in values):
+            return None
+        return values
+
+    def expand_matrix(self, text: str) -> list[str]:
+        """`text` with a `${{ matrix.<axis> }}` reference replaced by each value the axis takes; `[text]` when
+        the text has no (single, resolvable) matrix reference."""
+        refs = set(_MATRIX_REF.findall(text))
+        if len(refs) != 1:
+            return [text]
+        values = self.matrix_values(next(iter(refs)))
+        if values is None:
+            return [text]
+        return [_MATRIX_REF.sub(lambda _m, v=v: v, text) for v in values]
+
+
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
 @dataclass
@@ -383,6 +421,8 @@ class _Builder:
             jp = ("jobs", key)
             job = Job(rel, str(key), doc.line(jp), "github", pipeline=pipe)
             job.env, job.env_lines = _env(doc, jp + ("env",))
+            strategy = jd.get("strategy")
+            job.matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
             coe = jd.get("continue-on-error")
             job.continue_on_error = coe is True or str(coe).lower() == "true"
             job.continue_on_error_line = doc.line(jp + ("continue-on-error",))
@@ -712,7 +752,9 @@ def build_commands(project: Project) -> list[Command]:
         if not isinstance(scripts, dict):
             continue
         for key, value in scripts.items():
-            if isinstance(value, str) and key != "env_vars":
+            # `post_init` runs once, when `fastly compute init` scaffolds the project on a developer's
+            # machine; it is not part of a build (`build`, `post_build`) and never runs in CI or deploys.
+            if isinstance(value, str) and key not in ("env_vars", "post_init"):
                 out += b.commands_of(
                     value, info.path, doc.line(("scripts", key)), cwd=info.dir, origin="fastly.toml"
                 )
