@@ -58,3 +58,19 @@ def test_redact_never_shows_much(secret):
     visible = shown.split(" (")[0].replace("…", "")
     assert len(visible) <= 6 and len(visible) <= len(secret) // 4 + 1
     assert f"{len(secret)} chars" in shown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "^/(health|metrics|static/.*)$",
+        "(?:/api/v[0-9]+/public/)[a-zA-Z0-9_-]+",
+        "/assets/js/app.min.js/v2/:id",
+    ],
+)
+def test_regexes_and_paths_are_not_key_material(value):
+    assert not classify("SKIP_PATHS", value).is_secret
+
+
+def test_base64_key_with_slashes_is_still_a_secret():
+    assert classify("API_KEY", "q8Xv2L/mN7pR4+tK9wZ3/bC6dF1gH5j/S0aE=").is_secret

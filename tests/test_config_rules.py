@@ -388,3 +388,24 @@ def test_sup004_ranges_and_toolchain(repo):
         ("SUP004", "f/rust-toolchain.toml", 2),
         ("SUP004", "w/package.json", 4),
     ]
+
+
+def test_sec001_unnamed_random_value_is_low(repo):
+    root = repo(
+        {
+            "wrangler.toml": 'name = "w"\n[vars]\nBLOB = "Zq3vT9xLp2Rk7Wm4Nc8Bf6Hy1Dg5Js0QaE9rT2Lk"\n'
+            'SKIP = "^/(health|metrics|static/.*)$"\n'
+        }
+    )
+    assert [(f.line, str(f.severity)) for f in scan(root).findings if f.code == "SEC001"] == [(3, "low")]
+
+
+def test_obs001_is_low_when_workers_logs_keep_the_logs(repo):
+    root = repo(
+        {
+            "a/wrangler.toml": 'name = "a"\n[observability]\nenabled = true\n',
+            "b/wrangler.toml": 'name = "b"\n',
+        }
+    )
+    got = [(f.path, str(f.severity)) for f in scan(root).findings if f.code == "OBS001"]
+    assert got == [("a/wrangler.toml", "low"), ("b/wrangler.toml", "medium")]

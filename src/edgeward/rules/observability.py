@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from edgeward.findings import Confidence, Hit
+from edgeward.findings import Confidence, Hit, Severity
 from edgeward.rules._util import key_path
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
@@ -43,6 +43,9 @@ def no_log_export(project: Project) -> Iterator[Hit]:
     """
     for unit in workers(project):
         top = unit.envs[0]
+        workers_logs = (
+            top.value("observability.enabled") is True or top.value("observability.logs.enabled") is True
+        )
         if not _exports(top):
             yield Hit(
                 unit.config_path,
@@ -51,9 +54,16 @@ def no_log_export(project: Project) -> Iterator[Hit]:
                 )
                 if top.own("logpush")
                 else _name_line(unit),
-                "Worker exports no logs: no `logpush = true` and no `tail_consumers`",
-                evidence=f"logpush={_show(top.own('logpush'))}; tail_consumers=none",
+                "Worker exports no logs: no `logpush = true` and no `tail_consumers`"
+                + (
+                    "; Workers Logs (`observability`) keeps them in the dashboard only, not in your SIEM"
+                    if workers_logs
+                    else ""
+                ),
+                evidence=f"logpush={_show(top.own('logpush'))}; tail_consumers=none; "
+                f"observability={'on' if workers_logs else 'off'}",
                 anchor="top",
+                severity=Severity.LOW if workers_logs else None,
             )
         for env in unit.envs[1:]:
             lp = env.own("logpush")

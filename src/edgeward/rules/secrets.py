@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from edgeward.findings import Confidence, Hit, redact
+from edgeward.findings import Confidence, Hit, Severity, redact
 from edgeward.rules._util import config, key_path
 from edgeward.rules.registry import rule
 from edgeward.secrets.classifier import Verdict, classify
@@ -19,6 +19,11 @@ def _verdict(project: Project, name: str | None, value: object) -> Verdict:
 
 def _conf(v: Verdict) -> Confidence:
     return Confidence.parse(v.confidence)
+
+
+def _sev(v: Verdict) -> Severity | None:
+    """A value that is only random-looking (no secret name, no known format) is reported, but low."""
+    return Severity.LOW if v.confidence == "low" else None
 
 
 @rule("SEC001", "secret-in-vars", severity="high", checklist=[1])
@@ -55,6 +60,7 @@ def secret_in_vars(project: Project) -> Iterator[Hit]:
                     evidence=f"{name} = {redact(str(value), v.kind)}",
                     anchor=key_path(path),
                     confidence=_conf(v),
+                    severity=_sev(v),
                 )
 
 
@@ -104,6 +110,7 @@ def committed_local_secrets(project: Project) -> Iterator[Hit]:
                     evidence=f"{name}={redact(value, v.kind)}",
                     anchor=name,
                     confidence=_conf(v),
+                    severity=_sev(v),
                 )
 
 
@@ -140,6 +147,7 @@ def secret_in_define(project: Project) -> Iterator[Hit]:
                         evidence=f"{name} = {redact(literal, v.kind)}",
                         anchor=key_path(path),
                         confidence=_conf(v),
+                        severity=_sev(v),
                     )
 
 
@@ -256,4 +264,5 @@ def secret_in_local_server(project: Project) -> Iterator[Hit]:
                         evidence=f"data = {redact(entry['data'], v.kind)}",
                         anchor=key_path(path),
                         confidence=_conf(v),
+                        severity=_sev(v),
                     )

@@ -73,6 +73,9 @@ def is_placeholder(value: str) -> bool:
     return False
 
 
+_REGEX_SHAPED = re.compile(r"\(\?[:=!<]|\.\*|\\[dDwWsSbB]|\[\^|\|\^|\$\||\)\?|\]\+|\]\*|\{\d+,?\d*\}")
+
+
 def looks_random(value: str) -> bool:
     """High entropy for the value's alphabet and length: what a generated key looks like."""
     v = value.strip()
@@ -84,6 +87,8 @@ def looks_random(value: str) -> bool:
         return False  # a UUID is an identifier, not a key, unless the name says so (medium via name)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", v) or re.fullmatch(r"[\d.]+", v):
         return False
+    if _REGEX_SHAPED.search(v) or v.startswith("^") or re.fullmatch(r"(/[A-Za-z0-9_.:*-]+)+/?", v):
+        return False  # a regular expression, a path or a route pattern, not key material
     if (
         re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", v)
         or re.fullmatch(r"[a-z]+(?:[_.-][a-z]+)+", v)
