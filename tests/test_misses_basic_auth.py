@@ -60,3 +60,44 @@ def test_basic_auth_scheme_and_non_credential_literals_stay_silent(tmp_path):
     result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": NEAR}))
     assert found(result, "REQ014") == []
     assert found(result, "SEC009") == []
+
+
+JWT_HEADER = """\
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const token = (request.headers.get("Authorization") || "").replace("Bearer ", "");
+    const [head] = token.split(".");
+    const header = JSON.parse(atob(head));
+    if (header.alg !== "HS256" || header.typ != "JWT") {
+      return new Response("unsupported token", { status: 401 });
+    }
+    return new Response("ok");
+  },
+};
+"""
+
+PYTHON = """\
+import base64
+from workers import Response
+
+
+async def on_fetch(request, env):
+    auth = request.headers.get("Authorization") or ""
+    user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+    if password == "s3cret-pass":
+        return Response("welcome")
+    return Response("no", status=401)
+"""
+
+
+def test_basic_auth_jwt_header_fields_are_not_credentials(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": JWT_HEADER}))
+    assert found(result, "REQ014") == []
+    assert found(result, "SEC009") == []
+
+
+def test_basic_auth_python_worker_literal_password(tmp_path):
+    wrangler = '{ "name": "w", "main": "src/entry.py", "compatibility_date": "2025-01-01" }\n'
+    result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": wrangler, "src/entry.py": PYTHON}))
+    assert found(result, "REQ014") == [("REQ014", "src/entry.py", 8)]
+    assert found(result, "SEC009") == [("SEC009", "src/entry.py", 8)]

@@ -76,3 +76,23 @@ def test_req010_follows_a_pool_to_its_connections(tmp_path):
 def test_req010_bound_parameters_stay_silent(tmp_path):
     result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": BOUND}))
     assert found(result, "REQ010") == []
+
+
+POSTGRES_JS = """\
+import postgres from "postgres";
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const sql = postgres(env.HYPERDRIVE.connectionString);
+    const id = new URL(request.url).searchParams.get("id");
+    const safe = await sql`SELECT * FROM items WHERE id = ${id}`;
+    const unsafe = await sql.unsafe(`SELECT * FROM items WHERE id = ${id}`);
+    return Response.json({ safe, unsafe });
+  },
+};
+"""
+
+
+def test_req010_postgres_js_unsafe_but_not_tagged_template(tmp_path):
+    result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": POSTGRES_JS}))
+    assert found(result, "REQ010") == [("REQ010", "src/index.ts", 8)]

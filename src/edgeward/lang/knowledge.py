@@ -174,9 +174,9 @@ AUTH_SCHEMES = {"basic", "bearer", "digest", "negotiate", "token", "hoba", "mutu
 BASE64_DECODE_CALLS = {
     "atob",
     "Buffer.from",
-    "base64.b64decode",
-    "base64.standard_b64decode",
-    "base64.urlsafe_b64decode",
+    "base64#b64decode",
+    "base64#standard_b64decode",
+    "base64#urlsafe_b64decode",
     "decodeBase64",
 }
 SECRETISH_PARAM = re.compile(

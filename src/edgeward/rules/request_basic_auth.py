@@ -29,19 +29,32 @@ class LiteralCredentialCompare:
     header: Label  # where the Authorization value was read
 
 
+def _auth_labels(v) -> set[Label]:
+    return {lab for lab in v if lab.kind == "req" and lab.detail.partition(":")[2] in K.AUTH_HEADERS}
+
+
 def _decoded_auth(project: Project) -> dict[int, set[Label]]:
-    """Per function (by id): the Authorization labels that reach a base64 decoder in it."""
+    """Per function (by id): the Authorization labels that reach a base64 decoder in it and are split on ":"
+    there (`user:password`; a JWT's segments are base64 too, but are split on "." and parsed as JSON)."""
+    colon: dict[int, set[Label]] = {}
+    for ev in flows(project).calls:
+        if ev.method in ("split", "indexOf", "partition", "rsplit") and ev.recv:
+            sep = ev.arg_node(0)
+            if isinstance(sep, ir.Literal) and sep.value == ":":
+                colon.setdefault(id(ev.func), set()).update(_auth_labels(ev.recv))
     out: dict[int, set[Label]] = {}
     for ev in flows(project).calls:
+        if id(ev.func) not in colon:
+            continue
         if ev.name not in K.BASE64_DECODE_CALLS:
             continue
         if ev.name == "Buffer.from":
             enc = ev.arg_node(1)
             if not (isinstance(enc, ir.Literal) and str(enc.value).lower() in ("base64", "base64url")):
                 continue
-        for lab in ev.arg(0):
-            if lab.kind == "req" and lab.detail.partition(":")[2] in K.AUTH_HEADERS:
-                out.setdefault(id(ev.func), set()).add(lab)
+        labs = _auth_labels(ev.arg(0)) & colon[id(ev.func)]
+        if labs:
+            out.setdefault(id(ev.func), set()).update(labs)
     return out
 
 
