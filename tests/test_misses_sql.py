@@ -20,7 +20,8 @@ export default {
     const client = new Client({ connectionString: env.HYPERDRIVE.connectionString });
     await client.connect();
     const result = await client.query(`SELECT * FROM orders WHERE customer = ${name}`);
-    return Response.json({ rows, result: result.rows });
+    const cfg = await client.query({ text: "SELECT * FROM t WHERE a = '" + name + "'", values: [] });
+    return Response.json({ rows, result: result.rows, cfg });
   },
 };
 """
@@ -38,9 +39,10 @@ export default {
     const [more] = await connection.execute("SELECT * FROM users WHERE id = ?", [url.pathname]);
     const pool = new pg.Pool({ connectionString: env.HYPERDRIVE.connectionString });
     const result = await pool.query("SELECT * FROM orders WHERE customer = $1", [name]);
+    const cfg = await pool.query({ text: "SELECT * FROM t WHERE a = $1", values: [name] });
     const cached = new Map<string, string>();
     cached.set("q", `SELECT ${name}`);
-    return Response.json({ rows, more, result: result.rows });
+    return Response.json({ rows, more, result: result.rows, cfg });
   },
 };
 """
@@ -63,7 +65,11 @@ export default {
 
 def test_req010_reports_mysql2_and_pg_statement_text_from_request(tmp_path):
     result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": CONCAT}))
-    assert found(result, "REQ010") == [("REQ010", "src/index.ts", 9), ("REQ010", "src/index.ts", 12)]
+    assert found(result, "REQ010") == [
+        ("REQ010", "src/index.ts", 9),
+        ("REQ010", "src/index.ts", 12),
+        ("REQ010", "src/index.ts", 13),
+    ]
     f = next(f for f in result.findings if f.code == "REQ010")
     assert "query parameter `name`" in f.message
 

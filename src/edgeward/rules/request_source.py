@@ -351,7 +351,12 @@ def sql_from_request(project: Project) -> Iterator[Hit]:
             continue
         if ev.method in ("execute", "unsafe") and not is_sql:
             continue
-        if isinstance(ev.arg_node(0), ir.Literal):
+        a0 = ev.arg_node(0)
+        if isinstance(a0, ir.Object):  # node-postgres / mysql2 query config: `{ text | sql, values }`
+            a0 = a0.get("text") or a0.get("sql")
+            if a0 is None:
+                continue
+        if isinstance(a0, ir.Literal):
             continue
         labs = of(ev.arg(0), "req")
         if not labs:
