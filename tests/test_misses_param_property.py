@@ -71,3 +71,16 @@ def test_iso003_key_from_constructor_parameter_property(tmp_path):
 def test_iso003_plain_constructor_parameter_not_stored_stays_silent(tmp_path):
     result = run_scan(make_repo(tmp_path / "r", {"wrangler.jsonc": WRANGLER, "src/index.ts": FIXED}))
     assert found(result, "ISO003") == []
+
+
+def test_iso003_class_in_another_module_reports_at_the_class(tmp_path):
+    cls, handler = TAINTED.split("export default", 1)
+    files = {
+        "wrangler.jsonc": WRANGLER,
+        "src/store.ts": "export " + cls,
+        "src/index.ts": 'import { TenantStore } from "./store";\n\nexport default' + handler,
+    }
+    result = run_scan(make_repo(tmp_path / "r", files))
+    assert found(result, "ISO003") == [("ISO003", "src/store.ts", 5), ("ISO003", "src/store.ts", 9)]
+    msgs = [f.message for f in result.findings if f.code == "ISO003"]
+    assert all("(src/index.ts:6 -> src/store.ts:" in m for m in msgs)

@@ -1157,6 +1157,10 @@ class Engine:
             if any(lab.kind == "this" for lab in recv) and callee.prop:
                 for lab in recv:
                     if lab.kind == "this" and isinstance(lab.ref, ir.Class):
+                        # the class's module (an instance made by `new C()` may be used in another file)
+                        mctx = self.out.ctxs.get(lab.path) if lab.path != frame.ctx.path else None
+                        if mctx is None or mctx.frame is None:
+                            mctx = frame.ctx
                         for m in lab.ref.methods:
                             if m.name == callee.prop:
                                 fval = fval | frozenset(
@@ -1164,12 +1168,12 @@ class Engine:
                                         Label(
                                             "func",
                                             m.name,
-                                            frame.ctx.path,
+                                            mctx.path,
                                             m.line,
                                             ref=(
                                                 m,
-                                                frame.ctx,
-                                                Frame({}, frame.ctx.frame, frame.ctx, this=frozenset({lab})),
+                                                mctx,
+                                                Frame({}, mctx.frame, mctx, this=frozenset({lab})),
                                             ),
                                         )
                                     }
