@@ -350,8 +350,30 @@ class _Lowerer:
             body = self.stmts(body_node.named_children, d)
         else:
             body = [ir.Return(*self.pos(body_node), self.expr(body_node, d))]
+        if name == "constructor" and ps is not None:
+            body = self.param_properties(ps) + body
         kind = {"arrow_function": "arrow", "method_definition": "method"}.get(n.type, "function")
         return ir.Func(*p, name, params, body, is_async, kind)
+
+    def param_properties(self, ps: TSNode) -> list[ir.Node]:
+        """TypeScript parameter properties (`constructor(private id: string)`): `this.id = id;`."""
+        out: list[ir.Node] = []
+        for prm in ps.named_children:
+            if prm.type not in ("required_parameter", "optional_parameter"):
+                continue
+            if not any(
+                c.type in ("accessibility_modifier", "readonly", "override_modifier") for c in prm.children
+            ):
+                continue
+            pat = prm.child_by_field_name("pattern")
+            if pat is None or pat.type != "identifier":
+                continue
+            p = self.pos(prm)
+            nm = self.text(pat)
+            out.append(
+                ir.ExprStmt(*p, ir.Assign(*p, ir.Member(*p, ir.Name(*p, "this"), nm), ir.Name(*p, nm)))
+            )
+        return out
 
     def param(self, prm: TSNode, d: int) -> ir.Param:
         p = self.pos(prm)

@@ -115,6 +115,8 @@ METHODS: dict[str, dict[str, tuple[str, str]]] = {
     "do_state": {},
     "caches": {"open": ("obj", "cache")},
     "response": {"clone": ("obj", "response")},
+    # SQL clients (SQL_CLIENTS below): a pool hands out connections of the same kind
+    "sql": {"getConnection": ("obj", "sql"), "connect": ("obj", "sql"), "promise": ("obj", "sql")},
 }
 # Methods whose result is a boolean, number or digest: the value's content does not flow through.
 DROP_METHODS = {
@@ -165,6 +167,18 @@ SPOOFABLE_IP_HEADERS = {
     "fastly-client-ip",
 }
 PLATFORM_IP_HEADERS = {"cf-connecting-ip", "cf-connecting-ipv6"}
+# Headers that carry `scheme credentials` (Basic auth: base64 of `user:password`).
+AUTH_HEADERS = {"authorization", "proxy-authorization"}
+AUTH_SCHEMES = {"basic", "bearer", "digest", "negotiate", "token", "hoba", "mutual", "aws4-hmac-sha256"}
+# Base64 decoders: decoding an Authorization value gives Basic-auth `user:password` (REQ014, SEC009).
+BASE64_DECODE_CALLS = {
+    "atob",
+    "Buffer.from",
+    "base64#b64decode",
+    "base64#standard_b64decode",
+    "base64#urlsafe_b64decode",
+    "decodeBase64",
+}
 SECRETISH_PARAM = re.compile(
     r"(token|secret|key|sig|signature|password|passwd|pwd|auth|session|code|jwt)", re.I
 )
@@ -365,5 +379,26 @@ DENIAL_STATUS = {401, 403, 429}
 # CALL_RESULTS[family][canonical name] and METHOD_RESULTS[family][method] -> ("obj", kind) | (data kind, detail)
 # | ("drop", ""); PASSTHROUGH_METHODS[family]: methods that return their receiver (Option/Result plumbing).
 CALL_RESULTS: dict[str, dict[str, tuple[str, str]]] = {}
+# SQL client libraries (node-postgres, mysql2, postgres.js, Neon, PlanetScale): what they return is an `sql`
+# object, whose `query`/`execute` statement text REQ010 checks (the same label as a DO `storage.sql`).
+SQL_CLIENTS = {
+    f"{mod}#{name}": ("obj", "sql")
+    for mod, names in {
+        "pg": ("Client", "Pool"),
+        "mysql2": ("createConnection", "createPool", "createPoolCluster"),
+        "mysql2/promise": ("createConnection", "createPool", "createPoolCluster"),
+        "mysql": ("createConnection", "createPool"),
+        "@neondatabase/serverless": ("Client", "Pool", "neon"),
+        "@planetscale/database": ("connect", "Client"),
+        "postgres": ("default",),
+    }.items()
+    for name in names
+}
+# Fastly JS Config Store / Edge Dictionary handles (SEC007 reads the keys fetched from them with `get`).
+CONFIG_STORES = {
+    "fastly:config-store#ConfigStore": ("obj", "configstore"),
+    "fastly:dictionary#Dictionary": ("obj", "configstore"),
+}
+CALL_RESULTS["javascript"] = {**SQL_CLIENTS, **CONFIG_STORES}
 METHOD_RESULTS: dict[str, dict[str, tuple[str, str]]] = {}
 PASSTHROUGH_METHODS: dict[str, set[str]] = {}

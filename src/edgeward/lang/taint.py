@@ -521,6 +521,31 @@ class Engine:
         self.memo[key] = result
         return result
 
+    def construct(self, fval: frozenset, args: list[frozenset], call: ir.Call, frame: Frame) -> frozenset:
+        """`new C(...)` of a class of the project: run its constructor with the arguments (fields it sets from
+        them, TypeScript parameter properties included, are what `this.x` reads in C's methods) and return the
+        instance (a `this` label, so that `obj.method()` resolves)."""
+        out: frozenset = EMPTY
+        for lab in fval:
+            c = lab.ref
+            if lab.kind != "class" or not isinstance(c, ir.Class):
+                continue
+            ctx = frame.ctx if lab.path == frame.ctx.path else self.out.ctxs.get(lab.path)
+            if ctx is None or ctx.frame is None:
+                continue
+            this = frozenset({Label("this", c.name or "", lab.path, c.line, ref=c)})
+            ctor = next((m for m in c.methods if m.name == "constructor"), None)
+            if ctor is not None and args:
+                closure = Frame({}, ctx.frame, ctx, this=this)
+                self.call_function(
+                    Label("func", "constructor", ctx.path, ctor.line, ref=(ctor, ctx, closure)),
+                    args,
+                    call,
+                    frame,
+                )
+            out |= this
+        return out
+
     # ------------------------------------------------------------------ statements
     def hoist(self, body: list[ir.Node], frame: Frame) -> None:
         for s in body:
@@ -1132,6 +1157,10 @@ class Engine:
             if any(lab.kind == "this" for lab in recv) and callee.prop:
                 for lab in recv:
                     if lab.kind == "this" and isinstance(lab.ref, ir.Class):
+                        # the class's module (an instance made by `new C()` may be used in another file)
+                        mctx = self.out.ctxs.get(lab.path) if lab.path != frame.ctx.path else None
+                        if mctx is None or mctx.frame is None:
+                            mctx = frame.ctx
                         for m in lab.ref.methods:
                             if m.name == callee.prop:
                                 fval = fval | frozenset(
@@ -1139,12 +1168,12 @@ class Engine:
                                         Label(
                                             "func",
                                             m.name,
-                                            frame.ctx.path,
+                                            mctx.path,
                                             m.line,
                                             ref=(
                                                 m,
-                                                frame.ctx,
-                                                Frame({}, frame.ctx.frame, frame.ctx, this=frozenset({lab})),
+                                                mctx,
+                                                Frame({}, mctx.frame, mctx, this=frozenset({lab})),
                                             ),
                                         )
                                     }
@@ -1205,6 +1234,10 @@ class Engine:
             for lab in funcs[:3]:
                 out |= self.call_function(lab, args, e, frame)
             return _cap(out)
+        if e.new:
+            inst = self.construct(fval, args, e, frame)
+            if inst:
+                return _cap(inst | all_data)
         if name in K.JWT_VERIFY:
             lib = K.JWT_VERIFY[name]
             if lib == "pyjwt":

@@ -330,8 +330,9 @@ def ssrf_fetch(project: Project) -> Iterator[Hit]:
 def sql_from_request(project: Project) -> Iterator[Hit]:
     """SQL statement text built from request data.
 
-    What it finds: D1 `prepare` / `exec`, Durable Object `storage.sql.exec` or a Hyperdrive client `query` whose
-    statement text (not a bound parameter) carries request data.
+    What it finds: D1 `prepare` / `exec`, Durable Object `storage.sql.exec`, or the `query` / `execute` of a SQL
+    client (Hyperdrive, `pg`, `mysql2`, `@neondatabase/serverless`, `@planetscale/database`, postgres.js
+    `unsafe`) whose statement text (not a bound parameter) carries request data.
 
     Why it matters: SQL injection: the client reads or changes any row, in every tenant's data.
 
@@ -341,13 +342,21 @@ def sql_from_request(project: Project) -> Iterator[Hit]:
     """
     hits = Hits(project)
     for ev in flows(project).calls:
-        if ev.method not in ("prepare", "exec", "query", "batch"):
+        if ev.method not in ("prepare", "exec", "query", "batch", "execute", "unsafe"):
             continue
         kinds = _binding_kind(ev)
         d = ev.node.dotted or ""
-        if not (kinds & {"d1", "hyperdrive"} or any(lab.kind == "sql" for lab in ev.recv) or ".sql." in d):
+        is_sql = any(lab.kind == "sql" for lab in ev.recv)
+        if not (kinds & {"d1", "hyperdrive"} or is_sql or ".sql." in d):
             continue
-        if isinstance(ev.arg_node(0), ir.Literal):
+        if ev.method in ("execute", "unsafe") and not is_sql:
+            continue
+        a0 = ev.arg_node(0)
+        if isinstance(a0, ir.Object):  # node-postgres / mysql2 query config: `{ text | sql, values }`
+            a0 = a0.get("text") or a0.get("sql")
+            if a0 is None:
+                continue
+        if isinstance(a0, ir.Literal):
             continue
         labs = of(ev.arg(0), "req")
         if not labs:
@@ -438,7 +447,9 @@ def timing_unsafe_secret_compare(project: Project) -> Iterator[Hit]:
     """A secret compared with a plain equality operator.
 
     What it finds: `==`, `===`, `!=`, `!==` (Python `==` / `!=`) between the value of a secret binding (or a
-    value derived from it) and another non-constant value, such as a token from the request.
+    value derived from it) and another non-constant value, such as a token from the request; and Basic-auth
+    credentials decoded from the `Authorization` header (`atob(...).split(":")`) compared with a string literal
+    (the literal password is also reported as SEC009).
 
     Why it matters: plain string comparison stops at the first differing character; response timing reveals
     how many leading characters matched, and the secret can be recovered byte by byte.

@@ -50,7 +50,8 @@ def hardcoded_credential(project: Project) -> Iterator[Hit]:
     What it finds: a value with the format of a known credential (about 90 detectors: Cloudflare, Fastly, AWS,
     GCP, Azure, GitHub, GitLab, npm, PyPI, Slack, Stripe, Twilio, SendGrid, OpenAI, Anthropic, Supabase,
     Sentry, Datadog, Splunk, Auth0, Okta...), a private key block, a URL with a password, or a high-entropy
-    value assigned to a secret-like name (`*_SECRET`, `*_TOKEN`, `apiKey`...), in any source or config file.
+    value assigned to a secret-like name (`*_SECRET`, `*_TOKEN`, `apiKey`...), in any source or config file;
+    and Basic-auth credentials decoded from the `Authorization` header checked against string literals.
     Documented example values (such as AWS's `...EXAMPLE` keys) are reported at `info` as examples. Places
     that SEC001, SEC002, SEC003, SEC005, SEC007 and SEC008 report are not reported again.
 
