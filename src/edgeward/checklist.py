@@ -345,21 +345,40 @@ def _concerns(project: Project, item: Item, f: Finding) -> bool:
     return unit is None or unit.kind in item.platforms
 
 
-def evaluate(project: Project, findings: list[Finding], ran: set[str]) -> list[ChecklistRow]:
+def evaluate(
+    project: Project, findings: list[Finding], ran: set[str], baselined: list[Finding] = ()
+) -> list[ChecklistRow]:
+    """`baselined`: findings hidden by `--baseline`. They are accepted, not fixed: an item they are behind
+    fails (with their fingerprints, which the baseline file lists) rather than passing."""
     titles = {row["item"]: row["title"] for row in catalog()["checklist"]}
     present = {u.kind for u in _units(project)}
     rows = []
     for n in range(1, 17):
         item = ITEMS[n]
         row = ChecklistRow(n, titles[n], "not-verifiable")
-        behind = [
-            f for f in findings if (n in f.checklist or f.code in item.rules) and _concerns(project, item, f)
-        ]
+        behind = []
+        for f in findings:
+            if n in f.checklist or f.code in item.rules:
+                if _concerns(project, item, f):
+                    behind.append(f)
+                elif n in f.checklist:
+                    # the finding must not claim an item whose row does not list it
+                    f.checklist = [i for i in f.checklist if i != n]
         if behind:
             row.status = "fail"
             row.findings = [f.fingerprint for f in behind]
             codes = sorted({f.code for f in behind})
             row.note = f"{len(behind)} finding(s): {', '.join(codes)}"
+            rows.append(row)
+            continue
+        accepted = [
+            f for f in baselined if (n in f.checklist or f.code in item.rules) and _concerns(project, item, f)
+        ]
+        if accepted:
+            row.status = "fail"
+            row.findings = [f.fingerprint for f in accepted]
+            codes = sorted({f.code for f in accepted})
+            row.note = f"{len(accepted)} finding(s) accepted in the baseline, not fixed: {', '.join(codes)}"
             rows.append(row)
             continue
         if not present.intersection(item.platforms):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from edgeward import __version__
+from edgeward.config import normalise_code
 from edgeward.findings import Severity
 from edgeward.report import FORMATS, render
 
@@ -195,10 +196,10 @@ class Scan:
         )
         _check_codes(list(cfg.severity), where + "severity: ", exact=True)
         if args.select:
-            cfg.select = [c.strip().upper() for c in args.select.split(",") if c.strip()]
+            cfg.select = [normalise_code(c) for c in args.select.split(",") if c.strip()]
             _check_codes(cfg.select, "--select: ")
         if args.ignore:
-            extra = [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
+            extra = [normalise_code(c) for c in args.ignore.split(",") if c.strip()]
             _check_codes(extra, "--ignore: ")
             cfg.ignore += extra
         if cfg.osv_db and not getattr(args, "osv_db", None) and not Path(cfg.osv_db).is_dir():

@@ -194,6 +194,7 @@ def scan(
     findings = run_rules(rules, project, config.severity, project.note, progress)
     dedupe_fingerprints(findings)
     kept = []
+    accepted = []  # hidden by the baseline: the checklist still counts them
     suppressed = baselined = path_ignored = 0
     searched: dict[tuple[str, int], Any] = {}
     for f in findings:
@@ -203,11 +204,12 @@ def scan(
             suppressed += 1
         elif baseline is not None and f.fingerprint in baseline:
             baselined += 1
+            accepted.append(f)
         else:
             kept.append(f)
     kept.sort(key=Finding.sort_key)
     ran = [r.code for r in rules]
-    checklist = evaluate(project, kept, set(ran))
+    checklist = evaluate(project, kept, set(ran), accepted)
 
     stats = {
         "files": len(project.files),

@@ -160,6 +160,7 @@ class Logs:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from edgeward.cli import UsageError, _check_codes, emit
+        from edgeward.config import normalise_code
         from edgeward.findings import Severity
         from edgeward.logs.result import analyze_logs
 
@@ -190,8 +191,8 @@ class Logs:
                 baseline = load_baseline(args.baseline)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-        select = [c.strip().upper() for c in args.select.split(",") if c.strip()] if args.select else None
-        ignore = [c.strip().upper() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
+        select = [normalise_code(c) for c in args.select.split(",") if c.strip()] if args.select else None
+        ignore = [normalise_code(c) for c in args.ignore.split(",") if c.strip()] if args.ignore else None
         for option, codes in (("--select", select or []), ("--ignore", ignore or [])):
             _check_codes(codes, f"{option}: ")
             other = [c for c in codes if not c.startswith("LOG") and not "LOG".startswith(c)]
