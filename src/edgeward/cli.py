@@ -223,10 +223,12 @@ class Scan:
         show = not args.quiet and sys.stderr.isatty()
         result = scan(root, cfg, baseline=baseline, progress=_progress(show))
         if args.write_baseline:
-            save_baseline(args.write_baseline, result.findings)
+            # with --baseline too, the findings it hid stay accepted in the new baseline
+            kept = result.findings + result.baselined
+            save_baseline(args.write_baseline, kept)
             if not args.quiet:
                 print(
-                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    f"edgeward: baseline of {len(kept)} finding(s) written to {args.write_baseline}",
                     file=sys.stderr,
                 )
         return emit(result, args, cfg.fail_on)

@@ -56,6 +56,7 @@ class Report:
 @dataclass
 class ScanResult(Report):
     rules_run: list[str] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)  # hidden by --baseline; not in the report
 
 
 def run_rules(
@@ -226,4 +227,6 @@ def scan(
         "git": project.is_git,
         "seconds": round(time.monotonic() - started, 3),
     }
-    return ScanResult(str(project.root), kept, project.notes, checklist, stats, rules_run=ran)
+    return ScanResult(
+        str(project.root), kept, project.notes, checklist, stats, rules_run=ran, baselined=accepted
+    )

@@ -227,18 +227,21 @@ class Logs:
             ignore=ignore,
             sigma_dir=args.emit_sigma,
         )
+        hidden = []
         if baseline is not None:
             kept = [f for f in result.findings if f.fingerprint not in baseline]
+            hidden = [f for f in result.findings if f.fingerprint in baseline]
             result.stats["baselined"] = len(result.findings) - len(kept)
             result.findings = kept
             result.stats["findings"] = len(kept)
         if args.write_baseline:
             from edgeward.cli import save_baseline
 
-            save_baseline(args.write_baseline, result.findings)
+            accepted = result.findings + hidden  # what --baseline hid stays accepted
+            save_baseline(args.write_baseline, accepted)
             if not args.quiet:
                 print(
-                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    f"edgeward: baseline of {len(accepted)} finding(s) written to {args.write_baseline}",
                     file=sys.stderr,
                 )
         if args.plot and result.facts is not None:
