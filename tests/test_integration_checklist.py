@@ -78,3 +78,46 @@ def test_workers_kv_finding_does_not_claim_the_fastly_kv_item(tmp_path, capsys):
     for f in out["findings"]:
         for item in f["checklist"]:
             assert f["fingerprint"] in out["checklist"][item - 1]["findings"]
+
+
+FASTLY_TOML = """manifest_version = 3
+name = "geo"
+language = "javascript"
+
+[setup.log_endpoints.main]
+provider = "https"
+"""
+
+
+def _fastly_js(tmp_path, header):
+    source = f"""addEventListener("fetch", (event) => event.respondWith(handle(event)));
+
+async function handle(event) {{
+  const req = new Request(event.request);
+  req.headers.set("{header}", event.client.tlsJA3MD5 ?? "");
+  return fetch(req, {{ backend: "origin" }});
+}}
+"""
+    pkg = '{"name": "geo", "main": "src/index.js", "dependencies": {"@fastly/js-compute": "3.16.0"}}'
+    return make_repo(
+        tmp_path / header, {"fastly.toml": FASTLY_TOML, "package.json": pkg, "src/index.js": source}
+    )
+
+
+def test_tls_client_header_is_not_forwarded_identity(tmp_path, capsys):
+    proj = _fastly_js(tmp_path, "x-client-ja3")
+    _, out = _json(capsys, "scan", str(proj))
+    row = out["checklist"][11]
+    assert (row["item"], row["status"], row["note"]) == (
+        12,
+        "not-applicable",
+        "no identity header is forwarded to an origin",
+    )
+
+
+def test_identity_header_is_forwarded_identity(tmp_path, capsys):
+    proj = _fastly_js(tmp_path, "x-client-id")
+    _, out = _json(capsys, "scan", str(proj))
+    row = out["checklist"][11]
+    assert (row["status"], row["note"]) == ("fail", "1 finding(s): REQ012")
+    assert [(f["code"], f["line"]) for f in out["findings"] if f["code"] == "REQ012"] == [("REQ012", 5)]
