@@ -60,3 +60,17 @@ def test_logs_select_by_area_name(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["logs", str(tmp_path / "empty"), "--select", "secrets"]) == 2
     assert "SEC is not a LOG rule" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("select", "message"),
+    [
+        ("PRB001", "--select: PRB001 is not a scan rule: `edgeward probe` runs it"),
+        ("logs", "--select: LOG is not a scan rule: `edgeward logs` runs it"),
+        ("SEC001,LOG001", "--select: LOG001 is not a scan rule: `edgeward logs` runs it"),
+    ],
+)
+def test_scan_select_of_probe_or_logs_codes_is_a_usage_error(proj, capsys, select, message):
+    # before: the scan ran no rule at all and exited 0, as if the project were clean
+    assert main(["scan", str(proj), "--select", select]) == 2
+    assert message in capsys.readouterr().err

@@ -198,6 +198,7 @@ class Scan:
         if args.select:
             cfg.select = [normalise_code(c) for c in args.select.split(",") if c.strip()]
             _check_codes(cfg.select, "--select: ")
+            _check_scan_codes(cfg.select, "--select: ")
         if args.ignore:
             extra = [normalise_code(c) for c in args.ignore.split(",") if c.strip()]
             _check_codes(extra, "--ignore: ")
@@ -262,6 +263,17 @@ def _check_codes(codes: list[str], where: str = "", *, exact: bool = False) -> N
         if c in AREAS or any(k.startswith(c) for k in known):
             continue
         raise UsageError(f"{where}unknown rule code or area {c!r} (see `edgeward rules --all`)")
+
+
+def _check_scan_codes(codes: list[str], where: str) -> None:
+    """`scan --select` with only probe or logs codes would run nothing and exit 0: say which command runs it."""
+    from edgeward.rules.registry import REGISTRY, load_all
+
+    load_all()
+    for c in codes:
+        kinds = {r.kind for code, r in REGISTRY.items() if code == c or code.startswith(c)}
+        if kinds and "scan" not in kinds:
+            raise UsageError(f"{where}{c} is not a scan rule: `edgeward {sorted(kinds)[0]}` runs it")
 
 
 class Rules:
