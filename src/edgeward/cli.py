@@ -159,7 +159,9 @@ class Scan:
             "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
         )
         p.add_argument(
-            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+            "--write-baseline",
+            metavar="FILE",
+            help="write the fingerprints of this run's findings (and of those --baseline hid) to FILE",
         )
         p.add_argument(
             "--osv-db",

@@ -68,7 +68,9 @@ class Logs:
             "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
         )
         g.add_argument(
-            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+            "--write-baseline",
+            metavar="FILE",
+            help="write the fingerprints of this run's findings (and of those --baseline hid) to FILE",
         )
         g.add_argument("--select", metavar="CODES", help="comma-separated LOG codes to report")
         g.add_argument("--ignore", metavar="CODES", help="comma-separated LOG codes to skip")
