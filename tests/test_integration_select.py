@@ -74,3 +74,10 @@ def test_scan_select_of_probe_or_logs_codes_is_a_usage_error(proj, capsys, selec
     # before: the scan ran no rule at all and exited 0, as if the project were clean
     assert main(["scan", str(proj), "--select", select]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_config_select_of_logs_codes_is_a_configuration_error(proj, capsys):
+    (proj / ".edgeward.toml").write_text('select = ["LOG001"]\n', encoding="utf-8")
+    assert main(["scan", str(proj)]) == 2
+    err = capsys.readouterr().err
+    assert ".edgeward.toml: select: LOG001 is not a scan rule: `edgeward logs` runs it" in err

@@ -193,6 +193,7 @@ class Scan:
             raise UsageError(str(exc)) from None
         where = f"{cfg.source}: " if cfg.source else ""
         _check_codes(cfg.select + cfg.ignore, where)
+        _check_scan_codes(cfg.select, where + "select: ")
         _check_codes(
             [c for codes in cfg.per_path_ignores.values() for c in codes], where + "per-path-ignores: "
         )
