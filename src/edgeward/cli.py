@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from edgeward import __version__
+from edgeward.config import normalise_code
 from edgeward.findings import Severity
 from edgeward.report import FORMATS, render
 
@@ -158,7 +159,9 @@ class Scan:
             "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
         )
         p.add_argument(
-            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+            "--write-baseline",
+            metavar="FILE",
+            help="write the fingerprints of this run's findings (and of those --baseline hid) to FILE",
         )
         p.add_argument(
             "--osv-db",
@@ -190,15 +193,17 @@ class Scan:
             raise UsageError(str(exc)) from None
         where = f"{cfg.source}: " if cfg.source else ""
         _check_codes(cfg.select + cfg.ignore, where)
+        _check_scan_codes(cfg.select, where + "select: ")
         _check_codes(
             [c for codes in cfg.per_path_ignores.values() for c in codes], where + "per-path-ignores: "
         )
         _check_codes(list(cfg.severity), where + "severity: ", exact=True)
         if args.select:
-            cfg.select = [c.strip().upper() for c in args.select.split(",") if c.strip()]
+            cfg.select = [normalise_code(c) for c in args.select.split(",") if c.strip()]
             _check_codes(cfg.select, "--select: ")
+            _check_scan_codes(cfg.select, "--select: ")
         if args.ignore:
-            extra = [c.strip().upper() for c in args.ignore.split(",") if c.strip()]
+            extra = [normalise_code(c) for c in args.ignore.split(",") if c.strip()]
             _check_codes(extra, "--ignore: ")
             cfg.ignore += extra
         if cfg.osv_db and not getattr(args, "osv_db", None) and not Path(cfg.osv_db).is_dir():
@@ -222,10 +227,12 @@ class Scan:
         show = not args.quiet and sys.stderr.isatty()
         result = scan(root, cfg, baseline=baseline, progress=_progress(show))
         if args.write_baseline:
-            save_baseline(args.write_baseline, result.findings)
+            # with --baseline too, the findings it hid stay accepted in the new baseline
+            kept = result.findings + result.baselined
+            save_baseline(args.write_baseline, kept)
             if not args.quiet:
                 print(
-                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    f"edgeward: baseline of {len(kept)} finding(s) written to {args.write_baseline}",
                     file=sys.stderr,
                 )
         return emit(result, args, cfg.fail_on)
@@ -259,6 +266,17 @@ def _check_codes(codes: list[str], where: str = "", *, exact: bool = False) -> N
         if c in AREAS or any(k.startswith(c) for k in known):
             continue
         raise UsageError(f"{where}unknown rule code or area {c!r} (see `edgeward rules --all`)")
+
+
+def _check_scan_codes(codes: list[str], where: str) -> None:
+    """`scan --select` with only probe or logs codes would run nothing and exit 0: say which command runs it."""
+    from edgeward.rules.registry import REGISTRY, load_all
+
+    load_all()
+    for c in codes:
+        kinds = {r.kind for code, r in REGISTRY.items() if code == c or code.startswith(c)}
+        if kinds and "scan" not in kinds:
+            raise UsageError(f"{where}{c} is not a scan rule: `edgeward {sorted(kinds)[0]}` runs it")
 
 
 class Rules:

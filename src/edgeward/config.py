@@ -74,12 +74,22 @@ KNOWN_KEYS = {
 }
 
 
+def normalise_code(value: str) -> str:
+    """A rule code or area as the user wrote it -> upper-case code or code prefix. Area names as reports
+    print them (`secrets`, `request-validation`, ...) mean their prefix (`SEC`, `REQ`, ...)."""
+    from edgeward.rules.registry import AREAS
+
+    value = value.strip()
+    by_name = {name: prefix for prefix, name in AREAS.items()}
+    return by_name.get(value.lower().replace("_", "-"), value.upper())
+
+
 def _codes(value: object, key: str, where: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: `{key}` must be a list of rule codes or areas")
-    return [v.strip().upper() for v in value]
+    return [normalise_code(v) for v in value]
 
 
 def from_table(table: dict, where: str) -> Config:

@@ -56,6 +56,7 @@ class Report:
 @dataclass
 class ScanResult(Report):
     rules_run: list[str] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)  # hidden by --baseline; not in the report
 
 
 def run_rules(
@@ -194,6 +195,7 @@ def scan(
     findings = run_rules(rules, project, config.severity, project.note, progress)
     dedupe_fingerprints(findings)
     kept = []
+    accepted = []  # hidden by the baseline: the checklist still counts them
     suppressed = baselined = path_ignored = 0
     searched: dict[tuple[str, int], Any] = {}
     for f in findings:
@@ -203,11 +205,12 @@ def scan(
             suppressed += 1
         elif baseline is not None and f.fingerprint in baseline:
             baselined += 1
+            accepted.append(f)
         else:
             kept.append(f)
     kept.sort(key=Finding.sort_key)
     ran = [r.code for r in rules]
-    checklist = evaluate(project, kept, set(ran))
+    checklist = evaluate(project, kept, set(ran), accepted)
 
     stats = {
         "files": len(project.files),
@@ -224,4 +227,6 @@ def scan(
         "git": project.is_git,
         "seconds": round(time.monotonic() - started, 3),
     }
-    return ScanResult(str(project.root), kept, project.notes, checklist, stats, rules_run=ran)
+    return ScanResult(
+        str(project.root), kept, project.notes, checklist, stats, rules_run=ran, baselined=accepted
+    )

@@ -68,7 +68,9 @@ class Logs:
             "--baseline", metavar="FILE", help="hide findings whose fingerprints are in this baseline"
         )
         g.add_argument(
-            "--write-baseline", metavar="FILE", help="write the fingerprints of this run's findings to FILE"
+            "--write-baseline",
+            metavar="FILE",
+            help="write the fingerprints of this run's findings (and of those --baseline hid) to FILE",
         )
         g.add_argument("--select", metavar="CODES", help="comma-separated LOG codes to report")
         g.add_argument("--ignore", metavar="CODES", help="comma-separated LOG codes to skip")
@@ -160,6 +162,7 @@ class Logs:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from edgeward.cli import UsageError, _check_codes, emit
+        from edgeward.config import normalise_code
         from edgeward.findings import Severity
         from edgeward.logs.result import analyze_logs
 
@@ -190,8 +193,8 @@ class Logs:
                 baseline = load_baseline(args.baseline)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-        select = [c.strip().upper() for c in args.select.split(",") if c.strip()] if args.select else None
-        ignore = [c.strip().upper() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
+        select = [normalise_code(c) for c in args.select.split(",") if c.strip()] if args.select else None
+        ignore = [normalise_code(c) for c in args.ignore.split(",") if c.strip()] if args.ignore else None
         for option, codes in (("--select", select or []), ("--ignore", ignore or [])):
             _check_codes(codes, f"{option}: ")
             other = [c for c in codes if not c.startswith("LOG") and not "LOG".startswith(c)]
@@ -226,18 +229,21 @@ class Logs:
             ignore=ignore,
             sigma_dir=args.emit_sigma,
         )
+        hidden = []
         if baseline is not None:
             kept = [f for f in result.findings if f.fingerprint not in baseline]
+            hidden = [f for f in result.findings if f.fingerprint in baseline]
             result.stats["baselined"] = len(result.findings) - len(kept)
             result.findings = kept
             result.stats["findings"] = len(kept)
         if args.write_baseline:
             from edgeward.cli import save_baseline
 
-            save_baseline(args.write_baseline, result.findings)
+            accepted = result.findings + hidden  # what --baseline hid stays accepted
+            save_baseline(args.write_baseline, accepted)
             if not args.quiet:
                 print(
-                    f"edgeward: baseline of {len(result.findings)} finding(s) written to {args.write_baseline}",
+                    f"edgeward: baseline of {len(accepted)} finding(s) written to {args.write_baseline}",
                     file=sys.stderr,
                 )
         if args.plot and result.facts is not None:
