@@ -31,7 +31,6 @@ def test_vulnerable_gateway_source_findings(tmp_path):
     )
     assert got == [
         ("ISO001", "worker/src/tenant.ts", 9),
-        ("ISO003", "worker/src/ratelimit.ts", 5),
         ("ISO003", "worker/src/tenant.ts", 10),
         ("ISO004", "worker/src/tenant.ts", 8),
         ("OBS004", "worker/src/index.ts", 19),

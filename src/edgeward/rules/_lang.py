@@ -188,3 +188,40 @@ def props_read(project: Project, mod: ir.Module) -> set[str]:
                 got.update(k for k, _, _ in n.props if k)
         cache[id(mod)] = got
     return got
+
+
+# ----------------------------------------------------------------- rate limiting (REQ005, REQ007, ISO003)
+
+
+def _binding_kind(ev: CallEvent) -> set[str]:
+    return {lab.detail.split(":", 1)[0] for lab in ev.recv if lab.kind == "binding"}
+
+
+def _binding_names(ev: CallEvent) -> list[str]:
+    return [lab.detail.split(":", 1)[1] for lab in ev.recv if lab.kind == "binding"]
+
+
+def _func_name(ev: CallEvent) -> str:
+    return (ev.func.name if ev.func is not None else "") or ""
+
+
+def _limiter_context(ev: CallEvent) -> bool:
+    if K.RATE_LIMIT_NAME.search(_func_name(ev)):
+        return True
+    return any(K.RATE_LIMIT_NAME.search(n) for n in _binding_names(ev))
+
+
+def _key_text(node: ir.Node | None) -> str:
+    if isinstance(node, ir.Literal) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ir.Template):
+        return "".join(str(p.value) for p in node.parts if isinstance(p, ir.Literal))
+    if isinstance(node, ir.BinOp):
+        return _key_text(node.left) + _key_text(node.right)
+    return ""
+
+
+def rate_limit_counter(ev: CallEvent) -> bool:
+    """A store call that keeps a rate-limit counter (key text like `rl:`/`count`, or a limiter-named
+    function or binding): REQ005/REQ007 judge those keys; they are not tenant data."""
+    return bool(K.RATE_LIMIT_KEY_TEXT.search(_key_text(ev.arg_node(0)))) or _limiter_context(ev)

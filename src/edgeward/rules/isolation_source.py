@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from edgeward.findings import Confidence, Hit, Severity
 from edgeward.lang import ir
 from edgeward.lang.taint import Label, of
-from edgeward.rules._lang import Hits, flow, flows, path_of
+from edgeward.rules._lang import Hits, flow, flows, path_of, rate_limit_counter
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 
@@ -145,7 +145,7 @@ def store_key_from_request(project: Project) -> Iterator[Hit]:
         if store is None:
             continue
         labs = _unverified(ev.arg(0))
-        if not labs:
+        if not labs or rate_limit_counter(ev):
             continue
         if ev.method not in ("put", "delete", "insert") and not (
             id(ev.func) in identity_funcs or any(TENANTISH.search(lab.detail) for lab in labs)

@@ -9,28 +9,20 @@ from edgeward.findings import Confidence, Hit, Severity
 from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.taint import CallEvent, Label, of
-from edgeward.rules._lang import Hits, flow, flows, lib_version, path_of
+from edgeward.rules._lang import (
+    Hits,
+    _binding_kind,
+    _binding_names,
+    _key_text,
+    _limiter_context,
+    flow,
+    flows,
+    lib_version,
+    path_of,
+)
 from edgeward.rules.registry import rule
 from edgeward.workspace.project import Project
 from edgeward.workspace.units import units
-
-
-def _binding_kind(ev: CallEvent) -> set[str]:
-    return {lab.detail.split(":", 1)[0] for lab in ev.recv if lab.kind == "binding"}
-
-
-def _binding_names(ev: CallEvent) -> list[str]:
-    return [lab.detail.split(":", 1)[1] for lab in ev.recv if lab.kind == "binding"]
-
-
-def _func_name(ev: CallEvent) -> str:
-    return (ev.func.name if ev.func is not None else "") or ""
-
-
-def _limiter_context(ev: CallEvent) -> bool:
-    if K.RATE_LIMIT_NAME.search(_func_name(ev)):
-        return True
-    return any(K.RATE_LIMIT_NAME.search(n) for n in _binding_names(ev))
 
 
 @rule("REQ005", "rate-limit-key-spoofable", severity="high", checklist=[13])
@@ -140,16 +132,6 @@ def do_storage_ttl_ignored(project: Project) -> Iterator[Hit]:
             key="REQ006",
         )
     yield from hits
-
-
-def _key_text(node: ir.Node | None) -> str:
-    if isinstance(node, ir.Literal) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ir.Template):
-        return "".join(str(p.value) for p in node.parts if isinstance(p, ir.Literal))
-    if isinstance(node, ir.BinOp):
-        return _key_text(node.left) + _key_text(node.right)
-    return ""
 
 
 @rule("REQ007", "kv-rate-limiter", severity="medium", checklist=[13])
