@@ -363,21 +363,63 @@ def children(node: Node) -> list[Node]:
     return out
 
 
+def _make_pusher(cls: type) -> Any:
+    """Compile `push(node, stack)` for one node class: appends the node's children to `stack` in REVERSE
+    source order (so that popping yields them in order), with exactly the semantics of `children`."""
+    lines = ["def push(node, stack):", "    append = stack.append"]
+    for name in reversed(_child_fields(cls)):
+        lines += [
+            f"    v = node.{name}",
+            "    if v is not None:",
+            "        if isinstance(v, list):",
+            "            for item in reversed(v):",
+            "                if isinstance(item, tuple):",
+            "                    for x in reversed(item):",
+            "                        if isinstance(x, Node):",
+            "                            append(x)",
+            "                elif item is not None:",
+            "                    append(item)",
+            "        elif isinstance(v, Node):",
+            "            append(v)",
+        ]
+    if len(lines) == 2:
+        lines.append("    return None")
+    ns: dict[str, Any] = {"Node": Node}
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from the dataclass slots above, no input involved
+    return ns["push"]
+
+
+_PUSHERS: dict[type, Any] = {}
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]
+    pop = stack.pop
+    pushers = _PUSHERS
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        kids = children(n)
-        if kids:
-            kids.reverse()
-            stack.extend(kids)
+        cls = type(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
 
 
 def walk_all(nodes: list[Node]) -> Iterator[Node]:
-    for n in nodes:
-        yield from walk(n)
+    """`walk` over each node of a list, in order (one stack for the whole list)."""
+    stack = list(reversed(nodes))
+    pop = stack.pop
+    pushers = _PUSHERS
+    while stack:
+        n = pop()
+        yield n
+        cls = type(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
 
 
 def dotted(expr: Node | None) -> str | None:
