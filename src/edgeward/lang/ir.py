@@ -344,23 +344,38 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return f
 
 
+def _make_children(cls: type) -> Any:
+    """Compile `children(node)` for one node class (the fields unrolled, no per-node `getattr` loop)."""
+    lines = ["def kids(node):", "    out = []", "    append = out.append"]
+    for name in _child_fields(cls):
+        lines += [
+            f"    v = node.{name}",
+            "    if v is not None:",
+            "        if isinstance(v, list):",
+            "            for item in v:",
+            "                if isinstance(item, tuple):",
+            "                    out.extend(x for x in item if isinstance(x, Node))",
+            "                elif item is not None:",
+            "                    append(item)",
+            "        elif isinstance(v, Node):",
+            "            append(v)",
+        ]
+    lines.append("    return out")
+    ns: dict[str, Any] = {"Node": Node}
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from the dataclass slots above, no input involved
+    return ns["kids"]
+
+
+_CHILDREN: dict[type, Any] = {}
+
+
 def children(node: Node) -> list[Node]:
     """The direct child nodes, in source order as far as the node's fields allow."""
-    out: list[Node] = []
-    fields = _CHILD_CACHE.get(type(node)) or _child_fields(type(node))
-    for name in fields:
-        v = getattr(node, name)
-        if v is None:
-            continue
-        if isinstance(v, list):
-            for item in v:
-                if isinstance(item, tuple):
-                    out.extend(x for x in item if isinstance(x, Node))
-                elif item is not None:
-                    out.append(item)
-        elif isinstance(v, Node):
-            out.append(v)
-    return out
+    cls = type(node)
+    fn = _CHILDREN.get(cls)
+    if fn is None:
+        fn = _CHILDREN[cls] = _make_children(cls)
+    return fn(node)
 
 
 def _make_pusher(cls: type) -> Any:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from edgeward.lang import ir
@@ -135,8 +136,8 @@ class ModCtx:
     def language(self) -> str:
         return "python" if self.module.language == "python" else self.module.language
 
-    @property
-    def family(self) -> str:
+    @cached_property
+    def family(self) -> str:  # read per call event and per rule lookup: computed once per module
         return {"typescript": "javascript", "tsx": "javascript"}.get(
             self.module.language, self.module.language
         )
