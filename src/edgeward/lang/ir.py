@@ -118,10 +118,15 @@ class Call(Node):
     args: list[Node] = field(default_factory=list)
     kwargs: list[tuple[str, Node]] = field(default_factory=list)
     new: bool = False
+    _dotted: Any = field(default=None, init=False, repr=False, compare=False)  # cache: (value,) once read
 
     @property
     def dotted(self) -> str | None:
-        return dotted(self.callee)
+        # read by many rules per call node; the IR is not changed after lowering, so compute it once
+        c = self._dotted
+        if c is None:
+            c = self._dotted = (dotted(self.callee),)
+        return c[0]
 
     @property
     def method(self) -> str | None:
@@ -332,7 +337,7 @@ class Module:
 # ------------------------------------------------------------------------------------------ helpers
 
 _NO_CHILDREN = {"line", "col", "end_line", "id", "raw", "prop", "new", "op", "spread", "kind", "name"}
-_NO_CHILDREN |= {"is_async", "exported", "source", "names", "type", "key", "what", "members"}
+_NO_CHILDREN |= {"is_async", "exported", "source", "names", "type", "key", "what", "members", "_dotted"}
 _CHILD_CACHE: dict[type, tuple[str, ...]] = {}
 
 
