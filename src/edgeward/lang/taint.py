@@ -23,6 +23,7 @@ A label carries where it came from (`path`, `line`), so a finding can say "sourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -906,6 +907,8 @@ class Engine:
     def member_value(
         self, objv: frozenset, prop: str | None, frame: Frame, node: ir.Node | None = None
     ) -> frozenset:
+        if not objv:
+            return EMPTY
         out: set[Label] = set()
         ctx = frame.ctx
         line = node.line if node is not None else 0
@@ -1032,7 +1035,7 @@ class Engine:
             if callee.index is not None:
                 self.expr(callee.index, frame)
             fval = self.member_value(recv, callee.prop, frame, callee)
-            if any(lab.kind == "this" for lab in recv) and callee.prop:
+            if recv and callee.prop and any(lab.kind == "this" for lab in recv):
                 for lab in recv:
                     if lab.kind == "this" and isinstance(lab.ref, ir.Class):
                         for m in lab.ref.methods:
@@ -1245,11 +1248,12 @@ class Engine:
 # ------------------------------------------------------------------------------------------ helpers
 
 
+_FIXED_ORIGIN = re.compile(r"^(https?://[^/${}]+/|/)")
+
+
 def _fixed_origin(text: str) -> bool:
     """A string that fixes scheme and host (or is a path): what follows cannot choose the host."""
-    import re
-
-    return bool(re.match(r"^(https?://[^/${}]+/|/)", text))
+    return bool(_FIXED_ORIGIN.match(text))
 
 
 def _placed(v: frozenset) -> frozenset:
