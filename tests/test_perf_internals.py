@@ -124,3 +124,12 @@ def test_bulk_allocation_restores_the_collector():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_cli_main_with_argv_leaves_the_collector_alone(capsys):
+    from edgeward.cli import main
+
+    before = gc.get_freeze_count()
+    assert main(["--help"]) == 0
+    assert gc.get_freeze_count() == before
+    assert gc.isenabled()
