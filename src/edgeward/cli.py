@@ -7,6 +7,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage,
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -426,6 +427,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    rc = _main(argv)
+    if argv is None:
+        # Run as the program (console script, `python -m edgeward`): the process ends right after this.
+        # Move what is still alive (facts, parse caches) to the collector's permanent generation so that
+        # interpreter shutdown does not traverse it all once more (~2 CPU-s on a large repository; see
+        # docs/performance.md). Callers passing `argv` (tests, embedding) keep the normal collector.
+        gc.freeze()
+    return rc
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -118,10 +118,15 @@ class Call(Node):
     args: list[Node] = field(default_factory=list)
     kwargs: list[tuple[str, Node]] = field(default_factory=list)
     new: bool = False
+    _dotted: Any = field(default=None, init=False, repr=False, compare=False)  # cache: (value,) once read
 
     @property
     def dotted(self) -> str | None:
-        return dotted(self.callee)
+        # read by many rules per call node; the IR is not changed after lowering, so compute it once
+        c = self._dotted
+        if c is None:
+            c = self._dotted = (dotted(self.callee),)
+        return c[0]
 
     @property
     def method(self) -> str | None:
@@ -332,7 +337,7 @@ class Module:
 # ------------------------------------------------------------------------------------------ helpers
 
 _NO_CHILDREN = {"line", "col", "end_line", "id", "raw", "prop", "new", "op", "spread", "kind", "name"}
-_NO_CHILDREN |= {"is_async", "exported", "source", "names", "type", "key", "what", "members"}
+_NO_CHILDREN |= {"is_async", "exported", "source", "names", "type", "key", "what", "members", "_dotted"}
 _CHILD_CACHE: dict[type, tuple[str, ...]] = {}
 
 
@@ -344,40 +349,97 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return f
 
 
+def _make_children(cls: type) -> Any:
+    """Compile `children(node)` for one node class (the fields unrolled, no per-node `getattr` loop)."""
+    lines = ["def kids(node):", "    out = []", "    append = out.append"]
+    for name in _child_fields(cls):
+        lines += [
+            f"    v = node.{name}",
+            "    if v is not None:",
+            "        if isinstance(v, list):",
+            "            for item in v:",
+            "                if isinstance(item, tuple):",
+            "                    out.extend(x for x in item if isinstance(x, Node))",
+            "                elif item is not None:",
+            "                    append(item)",
+            "        elif isinstance(v, Node):",
+            "            append(v)",
+        ]
+    lines.append("    return out")
+    ns: dict[str, Any] = {"Node": Node}
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from the dataclass slots above, no input involved
+    return ns["kids"]
+
+
+_CHILDREN: dict[type, Any] = {}
+
+
 def children(node: Node) -> list[Node]:
     """The direct child nodes, in source order as far as the node's fields allow."""
-    out: list[Node] = []
-    fields = _CHILD_CACHE.get(type(node)) or _child_fields(type(node))
-    for name in fields:
-        v = getattr(node, name)
-        if v is None:
-            continue
-        if isinstance(v, list):
-            for item in v:
-                if isinstance(item, tuple):
-                    out.extend(x for x in item if isinstance(x, Node))
-                elif item is not None:
-                    out.append(item)
-        elif isinstance(v, Node):
-            out.append(v)
-    return out
+    cls = type(node)
+    fn = _CHILDREN.get(cls)
+    if fn is None:
+        fn = _CHILDREN[cls] = _make_children(cls)
+    return fn(node)
+
+
+def _make_pusher(cls: type) -> Any:
+    """Compile `push(node, stack)` for one node class: appends the node's children to `stack` in REVERSE
+    source order (so that popping yields them in order), with exactly the semantics of `children`."""
+    lines = ["def push(node, stack):", "    append = stack.append"]
+    for name in reversed(_child_fields(cls)):
+        lines += [
+            f"    v = node.{name}",
+            "    if v is not None:",
+            "        if isinstance(v, list):",
+            "            for item in reversed(v):",
+            "                if isinstance(item, tuple):",
+            "                    for x in reversed(item):",
+            "                        if isinstance(x, Node):",
+            "                            append(x)",
+            "                elif item is not None:",
+            "                    append(item)",
+            "        elif isinstance(v, Node):",
+            "            append(v)",
+        ]
+    if len(lines) == 2:
+        lines.append("    return None")
+    ns: dict[str, Any] = {"Node": Node}
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from the dataclass slots above, no input involved
+    return ns["push"]
+
+
+_PUSHERS: dict[type, Any] = {}
 
 
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]
+    pop = stack.pop
+    pushers = _PUSHERS
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        kids = children(n)
-        if kids:
-            kids.reverse()
-            stack.extend(kids)
+        cls = type(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
 
 
 def walk_all(nodes: list[Node]) -> Iterator[Node]:
-    for n in nodes:
-        yield from walk(n)
+    """`walk` over each node of a list, in order (one stack for the whole list)."""
+    stack = list(reversed(nodes))
+    pop = stack.pop
+    pushers = _PUSHERS
+    while stack:
+        n = pop()
+        yield n
+        cls = type(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
 
 
 def dotted(expr: Node | None) -> str | None:

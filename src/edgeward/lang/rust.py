@@ -20,7 +20,7 @@ from functools import cache
 
 from tree_sitter import Node, Query, QueryCursor
 
-from edgeward.lang.tsparse import LineIndex, language, named_children, parser, text
+from edgeward.lang.tsparse import LineIndex, language, named_children, parser, reparse, text
 
 # Macros whose arguments are expressions (rewritten into calls). Bare names: also with any path prefix.
 EXPR_MACROS = {
@@ -393,8 +393,8 @@ def parse_rust(path: str, source: str) -> RustFile:
     objs: set[int] = set()
     targets: dict[int, str] = {}
     if rw is not None:
-        data = bytes(rw.buf)
-        tree = p.parse(data)
+        old, data = data, bytes(rw.buf)
+        tree = reparse(p, tree, old, data)
         bangs, objs, targets = rw.bangs, rw.json, rw.targets
     rf = RustFile(path, data, tree.root_node, LineIndex(data), macro_callees=bangs, json_objects=objs)
     rf.targets = targets

@@ -23,8 +23,10 @@ A label carries where it came from (`path`, `line`), so a finding can say "sourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from edgeward.lang import ir
@@ -139,8 +141,8 @@ class ModCtx:
     def language(self) -> str:
         return "python" if self.module.language == "python" else self.module.language
 
-    @property
-    def family(self) -> str:
+    @cached_property
+    def family(self) -> str:  # read per call event and per rule lookup: computed once per module
         return {"typescript": "javascript", "tsx": "javascript"}.get(
             self.module.language, self.module.language
         )
@@ -1005,6 +1007,8 @@ class Engine:
     def member_value(
         self, objv: frozenset, prop: str | None, frame: Frame, node: ir.Node | None = None
     ) -> frozenset:
+        if not objv:
+            return EMPTY
         if prop is not None and any(lab.kind == "fields" for lab in objv):
             picked = self._field_read(objv, prop)
             if picked is not None:
@@ -1154,7 +1158,7 @@ class Engine:
             if callee.index is not None:
                 self.expr(callee.index, frame)
             fval = self.member_value(recv, callee.prop, frame, callee)
-            if any(lab.kind == "this" for lab in recv) and callee.prop:
+            if recv and callee.prop and any(lab.kind == "this" for lab in recv):
                 for lab in recv:
                     if lab.kind == "this" and isinstance(lab.ref, ir.Class):
                         # the class's module (an instance made by `new C()` may be used in another file)
@@ -1375,11 +1379,12 @@ class Engine:
 # ------------------------------------------------------------------------------------------ helpers
 
 
+_FIXED_ORIGIN = re.compile(r"^(https?://[^/${}]+/|/)")
+
+
 def _fixed_origin(text: str) -> bool:
     """A string that fixes scheme and host (or is a path): what follows cannot choose the host."""
-    import re
-
-    return bool(re.match(r"^(https?://[^/${}]+/|/)", text))
+    return bool(_FIXED_ORIGIN.match(text))
 
 
 def _placed(v: frozenset) -> frozenset:

@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Iterator
 from functools import cache
 
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # larger sources are skipped with a note (generated code)
 
@@ -47,6 +47,57 @@ class LineIndex:
     def col(self, offset: int) -> int:
         ln = self.line(offset)
         return offset - self.starts[ln - 1] + 1
+
+
+def changed_ranges(old: bytes, new: bytes, chunk: int = 64) -> list[tuple[int, int]]:
+    """Byte ranges [start, end) where two sources of the same length differ (chunks compared in C first)."""
+    n = len(old)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        end = min(i + chunk, n)
+        if old[i:end] == new[i:end]:
+            i = end
+            continue
+        j = i
+        while j < end:
+            if old[j] != new[j]:
+                k = j
+                while k < n and old[k] != new[k]:
+                    k += 1
+                out.append((j, k))
+                j = k
+            else:
+                j += 1
+        i = max(end, j)
+    return out
+
+
+def reparse(p: Parser, tree: Tree, old: bytes, new: bytes) -> Tree:
+    """Parse `new`, a same-length rewrite of `old` (the tree of `old` is `tree`), incrementally: each changed
+    byte range is reported with `Tree.edit`, so tree-sitter reuses the untouched subtrees instead of parsing
+    the whole file again. Falls back to a fresh parse when the lengths differ."""
+    if len(old) != len(new):
+        return p.parse(new)
+    ranges = changed_ranges(old, new)
+    if not ranges:
+        return tree
+    oi, ni = LineIndex(old), LineIndex(new)
+
+    def point(index: LineIndex, offset: int) -> tuple[int, int]:
+        line = index.line(offset)
+        return line - 1, offset - index.starts[line - 1]
+
+    for s, e in ranges:
+        tree.edit(
+            start_byte=s,
+            old_end_byte=e,
+            new_end_byte=e,
+            start_point=point(oi, s),
+            old_end_point=point(oi, e),
+            new_end_point=point(ni, e),
+        )
+    return p.parse(new, tree)
 
 
 def text(node: Node | None) -> str:
