@@ -412,6 +412,15 @@ def _make_pusher(cls: type) -> Any:
 _PUSHERS: dict[type, Any] = {}
 
 
+def child_pusher(cls: type) -> Any:
+    """The compiled `push(node, stack)` of a node class: appends its children to `stack` in reverse source
+    order (for hand-written walks that prune subtrees; `walk` uses the same functions)."""
+    push = _PUSHERS.get(cls)
+    if push is None:
+        push = _PUSHERS[cls] = _make_pusher(cls)
+    return push
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]
