@@ -421,6 +421,25 @@ def child_pusher(cls: type) -> Any:
     return push
 
 
+def calls_in(nodes: list[Node]) -> list[Call]:
+    """Every `Call` of `walk_all(nodes)`, in the same order (a tight loop instead of a generator)."""
+    out: list[Call] = []
+    append = out.append
+    stack = list(reversed(nodes))
+    pop = stack.pop
+    pushers = _PUSHERS
+    while stack:
+        n = pop()
+        cls = type(n)
+        if cls is Call:
+            append(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
+    return out
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]

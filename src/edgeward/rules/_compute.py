@@ -282,17 +282,8 @@ def named_functions(mod: ir.Module) -> list[ir.Func]:
 
 
 def calls_under(nodes: list[ir.Node]) -> list[ir.Call]:
-    """Every call under `nodes`, in `ir.walk_all` order (one tight loop, no generator)."""
-    out: list[ir.Call] = []
-    stack = list(reversed(nodes))
-    pop, pusher, Call = stack.pop, ir.child_pusher, ir.Call
-    while stack:
-        n = pop()
-        cls = type(n)
-        if cls is Call:
-            out.append(n)
-        pusher(cls)(n, stack)
-    return out
+    """Every call under `nodes`, in `ir.walk_all` order."""
+    return ir.calls_in(nodes)
 
 
 def _func_calls(project: Project) -> dict[int, list[ir.Call]]:

@@ -10,6 +10,7 @@ from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.compute_facts import endpoint_uses, panic_endpoint_calls, rust_entry
 from edgeward.lang.compute_sources import compute_code
+from edgeward.rules._compute import calls_under
 from edgeward.rules.registry import part, rule
 from edgeward.workspace.fastly_logging import declared_for
 from edgeward.workspace.project import Project
@@ -319,26 +320,26 @@ def _sink_kind(ev) -> str | None:
     return sink_kind(ev)
 
 
-def _denials_in(body: list[ir.Node]):
-    """(denial call, status, the innermost statement list around it)."""
+def _denials_in(body: list[ir.Node], statuses: dict[int, int]):
+    """(denial call, status, the innermost statement list around it); `statuses` maps the id of every
+    denial call under `body` to its status (`_denial`)."""
     for s in body:
         subs = _bodies(s)
         if subs:
             for sub in subs:
-                yield from _denials_in(sub)
+                yield from _denials_in(sub, statuses)
             continue
         if isinstance(s, ir.Func):
-            yield from _denials_in(s.body)
+            yield from _denials_in(s.body, statuses)
             continue
-        for c in ir.walk(s):
-            if isinstance(c, ir.Call):
-                status = _denial(c)
-                if status is not None:
-                    yield c, status, body
+        for c in calls_under([s]):
+            status = statuses.get(id(c))
+            if status is not None:
+                yield c, status, body
 
 
 def _security_events_fact(project: Project) -> list:
-    from edgeward.rules._compute import calls_under, compute_calls, compute_modules, named_functions
+    from edgeward.rules._compute import compute_calls, compute_modules, func_calls, named_functions
 
     by_node = {id(ev.node): ev for ev in compute_calls(project)}
     helpers = _app_log_index(project, by_node)
@@ -346,7 +347,10 @@ def _security_events_fact(project: Project) -> list:
     block_calls: dict[int, list[ir.Call]] = {}  # the calls with events in one statement list
     for mod in compute_modules(project):
         for func in named_functions(mod):
-            for n, status, block in _denials_in(func.body):
+            statuses = {id(c): st for c in func_calls(project, func) if (st := _denial(c)) is not None}
+            if not statuses:
+                continue  # no denial call anywhere in the function
+            for n, status, block in _denials_in(func.body, statuses):
                 info = _LogInfo()
                 # what the innermost block around the denial logs (a helper called there counts)
                 calls = block_calls.get(id(block))
