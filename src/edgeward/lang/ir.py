@@ -412,6 +412,34 @@ def _make_pusher(cls: type) -> Any:
 _PUSHERS: dict[type, Any] = {}
 
 
+def child_pusher(cls: type) -> Any:
+    """The compiled `push(node, stack)` of a node class: appends its children to `stack` in reverse source
+    order (for hand-written walks that prune subtrees; `walk` uses the same functions)."""
+    push = _PUSHERS.get(cls)
+    if push is None:
+        push = _PUSHERS[cls] = _make_pusher(cls)
+    return push
+
+
+def calls_in(nodes: list[Node]) -> list[Call]:
+    """Every `Call` of `walk_all(nodes)`, in the same order (a tight loop instead of a generator)."""
+    out: list[Call] = []
+    append = out.append
+    stack = list(reversed(nodes))
+    pop = stack.pop
+    pushers = _PUSHERS
+    while stack:
+        n = pop()
+        cls = type(n)
+        if cls is Call:
+            append(n)
+        push = pushers.get(cls)
+        if push is None:
+            push = pushers[cls] = _make_pusher(cls)
+        push(n, stack)
+    return out
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
     stack = [node]

@@ -281,6 +281,26 @@ def named_functions(mod: ir.Module) -> list[ir.Func]:
     return funcs
 
 
+def calls_under(nodes: list[ir.Node]) -> list[ir.Call]:
+    """Every call under `nodes`, in `ir.walk_all` order."""
+    return ir.calls_in(nodes)
+
+
+def _func_calls(project: Project) -> dict[int, list[ir.Call]]:
+    out: dict[int, list[ir.Call]] = {}
+    for mod in compute_modules(project):
+        for func in named_functions(mod):
+            out[id(func)] = calls_under(func.body)
+    return out
+
+
+def func_calls(project: Project, func: ir.Func) -> list[ir.Call]:
+    """The calls in a named function's body (closures and nested functions included), in `ir.walk_all`
+    order; built once per scan for every function of `compute_modules` and shared by the rules."""
+    calls = project.fact(_func_calls).get(id(func))
+    return calls if calls is not None else calls_under(func.body)
+
+
 def enclosing_func(mod: ir.Module, line: int) -> ir.Func | None:
     """The innermost named function around `line` (closures belong to it: its walk covers them)."""
     best: ir.Func | None = None

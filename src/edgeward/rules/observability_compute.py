@@ -10,6 +10,7 @@ from edgeward.lang import ir
 from edgeward.lang import knowledge as K
 from edgeward.lang.compute_facts import endpoint_uses, panic_endpoint_calls, rust_entry
 from edgeward.lang.compute_sources import compute_code
+from edgeward.rules._compute import calls_under
 from edgeward.rules.registry import part, rule
 from edgeward.workspace.fastly_logging import declared_for
 from edgeward.workspace.project import Project
@@ -295,63 +296,79 @@ def _has_correlation(obj: ir.Object, func, mod, line: int) -> bool:
 
 def _app_log_index(project: Project, by_node: dict) -> dict[str, _LogInfo]:
     """Per function name: what its own log calls look like (for helpers such as `audit::record`)."""
-    from edgeward.rules._compute import compute_modules, named_functions
+    from edgeward.rules._compute import compute_modules, func_calls, named_functions
 
+    # only log calls change a _LogInfo (`_classify` ignores the others)
+    logs = {k: ev for k, ev in by_node.items() if _sink_kind(ev) == "log"}
     out: dict[str, _LogInfo] = {}
     for mod in compute_modules(project):
         for func in named_functions(mod):
             if not func.name:
                 continue
             info = out.setdefault(func.name, _LogInfo())
-            for n in ir.walk_all(func.body):
-                if isinstance(n, ir.Call) and id(n) in by_node:
-                    _classify(project, mod, func, n, by_node[id(n)], info)
+            if logs:
+                for n in func_calls(project, func):
+                    ev = logs.get(id(n))
+                    if ev is not None:
+                        _classify(project, mod, func, n, ev, info)
     return out
 
 
-def _denials_in(body: list[ir.Node]):
-    """(denial call, status, the innermost statement list around it)."""
+def _sink_kind(ev) -> str | None:
+    from edgeward.rules._compute import sink_kind
+
+    return sink_kind(ev)
+
+
+def _denials_in(body: list[ir.Node], statuses: dict[int, int]):
+    """(denial call, status, the innermost statement list around it); `statuses` maps the id of every
+    denial call under `body` to its status (`_denial`)."""
     for s in body:
         subs = _bodies(s)
         if subs:
             for sub in subs:
-                yield from _denials_in(sub)
+                yield from _denials_in(sub, statuses)
             continue
         if isinstance(s, ir.Func):
-            yield from _denials_in(s.body)
+            yield from _denials_in(s.body, statuses)
             continue
-        for c in ir.walk(s):
-            if isinstance(c, ir.Call):
-                status = _denial(c)
-                if status is not None:
-                    yield c, status, body
+        for c in calls_under([s]):
+            status = statuses.get(id(c))
+            if status is not None:
+                yield c, status, body
 
 
 def _security_events_fact(project: Project) -> list:
-    from edgeward.rules._compute import compute_calls, compute_modules, named_functions
+    from edgeward.rules._compute import compute_calls, compute_modules, func_calls, named_functions
 
     by_node = {id(ev.node): ev for ev in compute_calls(project)}
     helpers = _app_log_index(project, by_node)
     out = []
+    block_calls: dict[int, list[ir.Call]] = {}  # the calls with events in one statement list
     for mod in compute_modules(project):
         for func in named_functions(mod):
-            for n, status, block in _denials_in(func.body):
+            statuses = {id(c): st for c in func_calls(project, func) if (st := _denial(c)) is not None}
+            if not statuses:
+                continue  # no denial call anywhere in the function
+            for n, status, block in _denials_in(func.body, statuses):
                 info = _LogInfo()
                 # what the innermost block around the denial logs (a helper called there counts)
-                for s in block:
-                    if isinstance(s, ir.Func):
-                        continue
-                    for c in ir.walk(s):
-                        if isinstance(c, ir.Call) and c is not n:
-                            ev = by_node.get(id(c))
-                            if ev is None:
-                                continue
-                            _classify(project, mod, func, c, ev, info)
-                            h = helpers.get(c.method or "") if sink_free(ev) else None
-                            if h is not None and h.logged and c.method != func.name:
-                                info.logged = True
-                                info.structured = info.structured or h.structured
-                                info.correlated = info.correlated or h.correlated
+                calls = block_calls.get(id(block))
+                if calls is None:
+                    calls = block_calls[id(block)] = [
+                        c
+                        for c in calls_under([s for s in block if not isinstance(s, ir.Func)])
+                        if id(c) in by_node
+                    ]
+                for c in calls:
+                    if c is not n:
+                        ev = by_node[id(c)]
+                        _classify(project, mod, func, c, ev, info)
+                        h = helpers.get(c.method or "") if sink_free(ev) else None
+                        if h is not None and h.logged and c.method != func.name:
+                            info.logged = True
+                            info.structured = info.structured or h.structured
+                            info.correlated = info.correlated or h.correlated
                 out.append((mod, func, n, status, info))
     return out
 

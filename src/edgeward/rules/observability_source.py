@@ -76,11 +76,26 @@ class _Collector:
         # local functions that only build a denial (`function blocked(id) { return page(403, ...) }`): a
         # call to one is the denial, reported where it is returned with the logs of that path
         self.denial_helpers: dict[str, int] = {}
-        called = {
-            n.callee.id
-            for n in ir.walk_all(mod.body)
-            if isinstance(n, ir.Call) and isinstance(n.callee, ir.Name) and n.callee.id in self.local_funcs
-        }
+        # one walk of the module: functions (pre-order), log calls, names of local functions called
+        local_funcs = self.local_funcs
+        funcs: list[ir.Func] = []
+        all_logs: list[ir.Call] = []
+        called: set[str] = set()
+        Func, Call, Name = ir.Func, ir.Call, ir.Name
+        for n in ir.walk_all(mod.body):
+            cls = type(n)
+            if cls is Func:
+                funcs.append(n)
+            elif cls is Call:
+                if _is_log(n):
+                    all_logs.append(n)
+                callee = n.callee
+                if type(callee) is Name and callee.id in local_funcs:
+                    called.add(callee.id)
+        self.funcs = funcs
+        self.all_logs = all_logs
+        self.log_ids = {id(n) for n in all_logs}
+        self._memo: dict[int, list[ir.Call]] = {}
         for _ in range(3):  # helpers built on helpers
             for name, f in self.local_funcs.items():
                 if name in self.denial_helpers or name not in called:
@@ -92,23 +107,35 @@ class _Collector:
         self.helper_funcs = {id(self.local_funcs[n]) for n in self.denial_helpers}
 
     def logs_in(self, node: ir.Node | None, depth: int = 0) -> list[ir.Call]:
-        out: list[ir.Call] = []
+        """The log calls under `node` (not in nested functions), with those of the same-file functions it
+        calls (one level), sorted by position. The result is shared: callers must not change it."""
         if node is None:
-            return out
+            return []
+        if depth:
+            memo = self._memo.get(id(node))
+            if memo is not None:
+                return memo
+        out: list[ir.Call] = []
         stack = [node]
+        pop, pusher = stack.pop, ir.child_pusher
+        log_ids, local_funcs = self.log_ids, self.local_funcs
+        Func, Call, Name = ir.Func, ir.Call, ir.Name
         while stack:
-            n = stack.pop()
-            if isinstance(n, ir.Func) and n is not node:
+            n = pop()
+            cls = type(n)
+            if cls is Func and n is not node:
                 continue  # a nested function's logs belong to its own paths
-            stack.extend(ir.children(n))
-            if isinstance(n, ir.Call):
-                if _is_log(n):
+            pusher(cls)(n, stack)
+            if cls is Call:
+                if id(n) in log_ids:
                     out.append(n)
-                elif depth < 1 and isinstance(n.callee, ir.Name) and n.callee.id in self.local_funcs:
-                    f = self.local_funcs[n.callee.id]
+                elif depth < 1 and type(n.callee) is Name and n.callee.id in local_funcs:
+                    f = local_funcs[n.callee.id]
                     for s in f.body:
                         out.extend(self.logs_in(s, depth + 1))
         out.sort(key=lambda c: (c.line, c.col))
+        if depth:
+            self._memo[id(node)] = out
         return out
 
     def denial_of(self, value: ir.Node | None) -> int | None:
@@ -158,14 +185,7 @@ class _Collector:
                 self.visit(s.body, logs)
 
     def run(self) -> None:
-        funcs: list[ir.Func] = []
-        self.all_logs: list[ir.Call] = []
-        for n in ir.walk_all(self.mod.body):
-            if isinstance(n, ir.Func):
-                funcs.append(n)
-            elif isinstance(n, ir.Call) and _is_log(n):
-                self.all_logs.append(n)
-        for f in funcs:
+        for f in self.funcs:
             if id(f) in self.helper_funcs:
                 continue  # its denials are reported where it is called
             self.visit(f.body, [])

@@ -14,6 +14,7 @@ from edgeward.rules._compute import (
     compute_compares,
     compute_modules,
     enclosing_func,
+    func_calls,
     kinds,
     named_functions,
     resolve_expr,
@@ -226,8 +227,8 @@ def _jwt_compact_checks(project: Project) -> Iterator[tuple[str, str, int, str, 
         for func in named_functions(mod):
             validates = None
             checks_exp = False
-            for n in ir.walk_all(func.body):
-                if isinstance(n, ir.Call) and n.method in ("validate_integrity", "validate"):
+            for n in func_calls(project, func):
+                if n.method in ("validate_integrity", "validate"):
                     callee = n.callee
                     if (
                         isinstance(callee, ir.Member)
@@ -237,7 +238,7 @@ def _jwt_compact_checks(project: Project) -> Iterator[tuple[str, str, int, str, 
                         validates = validates or n
                     elif n.method == "validate_integrity":
                         validates = validates or n
-                if isinstance(n, ir.Call) and n.method == "validate_expiration":
+                if n.method == "validate_expiration":
                     checks_exp = True
             if validates is not None and not checks_exp:
                 yield (
@@ -338,9 +339,7 @@ def trusted_header_spoofable_rust_go(project: Project) -> Iterator[Hit]:
     for mod in compute_modules(project):
         for func in named_functions(mod):
             sends = [
-                n
-                for n in ir.walk_all(func.body)
-                if isinstance(n, ir.Call) and n.method in ("send", "send_async", "Send") and n.args
+                n for n in func_calls(project, func) if n.method in ("send", "send_async", "Send") and n.args
             ]
             if not sends:
                 continue
