@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from edgeward.lang.tsparse import LineIndex, named_children, parser, text, walk
+from edgeward.lang.tsparse import LineIndex, SourcePositions, named_children, parser, text, walk
 
 
 @dataclass
@@ -27,7 +27,7 @@ class GoCall:
 
 
 @dataclass
-class GoFile:
+class GoFile(SourcePositions):
     path: str
     data: bytes
     root: Node
@@ -37,23 +37,6 @@ class GoFile:
     consts: dict[str, str] = field(default_factory=dict)
     calls: list[GoCall] = field(default_factory=list)
     has_errors: bool = False
-
-    def line(self, node: Node) -> int:
-        return self.index.line(node.start_byte)
-
-    def column(self, node: Node) -> int:
-        return self.index.col(node.start_byte)
-
-    def snippet(self, node: Node, limit: int = 160) -> str:
-        s = " ".join(text(node).split())
-        return s if len(s) <= limit else s[: limit - 1] + "…"
-
-    def line_text(self, line: int) -> str:
-        starts = self.index.starts
-        if not 1 <= line <= len(starts):
-            return ""
-        end = starts[line] - 1 if line < len(starts) else len(self.data)
-        return self.data[starts[line - 1] : end].decode("utf-8", "replace").strip()
 
 
 def package_name(import_path: str) -> str:

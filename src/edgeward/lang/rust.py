@@ -20,7 +20,7 @@ from functools import cache
 
 from tree_sitter import Node, Query, QueryCursor
 
-from edgeward.lang.tsparse import LineIndex, language, named_children, parser, reparse, text
+from edgeward.lang.tsparse import LineIndex, SourcePositions, language, named_children, parser, reparse, text
 
 # Macros whose arguments are expressions (rewritten into calls). Bare names: also with any path prefix.
 EXPR_MACROS = {
@@ -116,7 +116,7 @@ class Function:
 
 
 @dataclass
-class RustFile:
+class RustFile(SourcePositions):
     path: str
     data: bytes  # the rewritten bytes (same length and lines as the original)
     root: Node
@@ -141,23 +141,6 @@ class RustFile:
                     out.append(call)
             self._calls = out
         return self._calls
-
-    def line(self, node: Node) -> int:
-        return self.index.line(node.start_byte)
-
-    def column(self, node: Node) -> int:
-        return self.index.col(node.start_byte)
-
-    def snippet(self, node: Node, limit: int = 160) -> str:
-        s = " ".join(text(node).split())
-        return s if len(s) <= limit else s[: limit - 1] + "…"
-
-    def line_text(self, line: int) -> str:
-        starts = self.index.starts
-        if not 1 <= line <= len(starts):
-            return ""
-        end = starts[line] - 1 if line < len(starts) else len(self.data)
-        return self.data[starts[line - 1] : end].decode("utf-8", "replace").strip()
 
     def resolve(self, path: str) -> str:
         """Resolve the first segment of a path through `use` aliases."""

@@ -128,3 +128,28 @@ def named_children(node: Node | None) -> list[Node]:
     if node is None:
         return []
     return [c for c in node.named_children if c.type not in ("line_comment", "block_comment", "comment")]
+
+
+class SourcePositions:
+    """Lines, columns and snippets of a parsed file; the file class gives `index` (a LineIndex) and `data`
+    (the source bytes)."""
+
+    index: LineIndex
+    data: bytes
+
+    def line(self, node: Node) -> int:
+        return self.index.line(node.start_byte)
+
+    def column(self, node: Node) -> int:
+        return self.index.col(node.start_byte)
+
+    def snippet(self, node: Node, limit: int = 160) -> str:
+        s = " ".join(text(node).split())
+        return s if len(s) <= limit else s[: limit - 1] + "…"
+
+    def line_text(self, line: int) -> str:
+        starts = self.index.starts
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.data)
+        return self.data[starts[line - 1] : end].decode("utf-8", "replace").strip()
