@@ -442,21 +442,11 @@ def calls_in(nodes: list[Node]) -> list[Call]:
 
 def walk(node: Node) -> Iterator[Node]:
     """Pre-order walk of `node` and everything below it (iterative: deep trees do not recurse)."""
-    stack = [node]
-    pop = stack.pop
-    pushers = _PUSHERS
-    while stack:
-        n = pop()
-        yield n
-        cls = type(n)
-        push = pushers.get(cls)
-        if push is None:
-            push = pushers[cls] = _make_pusher(cls)
-        push(n, stack)
+    return walk_all([node])
 
 
 def walk_all(nodes: list[Node]) -> Iterator[Node]:
-    """`walk` over each node of a list, in order (one stack for the whole list)."""
+    """Pre-order walk of each node of a list, in order (one stack for the whole list)."""
     stack = list(reversed(nodes))
     pop = stack.pop
     pushers = _PUSHERS
